@@ -1,0 +1,41 @@
+"""Write outputs atomically: to a temporary file beside the target, then rename."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import WorkspaceError
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike):
+    """Yield a temporary path in the target's folder; on success, replace the target with it.
+
+    A half-written file never appears under the target's name. Raises WorkspaceError when
+    the target cannot be replaced (for example, open in Excel on Windows).
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        try:
+            os.replace(tmp, target)
+        except PermissionError as exc:
+            raise WorkspaceError(f"{target}: cannot be replaced (is it open in Excel?)") from exc
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_bytes_atomic(target: str | os.PathLike, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        Path(tmp).write_bytes(data)
+
+
+def write_text_atomic(target: str | os.PathLike, text: str) -> None:
+    write_bytes_atomic(target, text.encode("utf-8"))

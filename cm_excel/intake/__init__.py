@@ -1,0 +1,1 @@
+"""Intake: discover inbox files, open them safely, read cells with their coordinates."""

@@ -1,0 +1,1 @@
+"""The ledger: SQLite memory across quarters (submissions, values, findings, restatements)."""

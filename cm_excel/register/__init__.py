@@ -1,0 +1,1 @@
+"""The contract register (register.xlsx): schema, typed records, reading, the starter."""

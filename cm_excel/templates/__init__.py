@@ -1,0 +1,1 @@
+"""Personalised provider templates: the public contract, writing and filling them."""

@@ -1,0 +1,1 @@
+"""Validation: findings (values), rules (what), checks (how)."""

@@ -1,0 +1,64 @@
+"""The workspace folder: where the register, inbox, outbox, archive and ledger live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import WorkspaceError
+from .periods import Period
+
+REGISTER_NAME = "register.xlsx"
+LEDGER_NAME = "ledger.sqlite3"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | os.PathLike | None = None) -> "Workspace":
+        """``root``, else $CM_EXCEL_WORKSPACE, else the current directory."""
+        chosen = root or os.environ.get("CM_EXCEL_WORKSPACE") or "."
+        return cls(Path(chosen).resolve())
+
+    @property
+    def register_path(self) -> Path:
+        return self.root / REGISTER_NAME
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / LEDGER_NAME
+
+    def templates_dir(self, period: Period) -> Path:
+        return self.outbox / "templates" / period.slug
+
+    def feedback_dir(self, period: Period | None) -> Path:
+        return self.outbox / "feedback" / (period.slug if period else "unidentified")
+
+    def archive_dir(self, period: Period, contract_id: str) -> Path:
+        return self.archive / period.fy_label / period.q_label / contract_id
+
+    def require_register(self) -> Path:
+        if not self.register_path.is_file():
+            raise WorkspaceError(
+                f"{self.register_path}: no register here; run 'cm-excel init {self.root}' "
+                "or pass --workspace DIR")
+        return self.register_path
+
+    def ensure_folders(self) -> None:
+        for folder in (self.inbox, self.outbox, self.archive):
+            folder.mkdir(parents=True, exist_ok=True)
