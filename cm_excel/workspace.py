@@ -62,3 +62,21 @@ class Workspace:
     def ensure_folders(self) -> None:
         for folder in (self.inbox, self.outbox, self.archive):
             folder.mkdir(parents=True, exist_ok=True)
+
+
+def init_workspace(root: str | os.PathLike) -> Workspace:
+    """Create a workspace with a starter register, inbox/, outbox/ and archive/.
+
+    Refuses (WorkspaceError) when a register already exists there: it is people's work.
+    """
+    from .register.starter import write_starter_register
+
+    ws = Workspace(Path(root).resolve())
+    if ws.register_path.exists():
+        raise WorkspaceError(
+            f"{ws.register_path}: a register already exists; cm-excel never overwrites it "
+            "(move it away first if you really want a fresh starter register)")
+    ws.root.mkdir(parents=True, exist_ok=True)
+    ws.ensure_folders()
+    write_starter_register(ws.register_path)
+    return ws
