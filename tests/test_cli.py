@@ -1,0 +1,78 @@
+"""The command line through click's CliRunner: help, exit codes, one-line errors."""
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cm_excel.cli import cli
+
+
+def _commands(group: click.Group, prefix=()):
+    for name, command in sorted(group.commands.items()):
+        yield prefix + (name,), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _commands(cli)], ids=" ".join)
+def test_every_command_has_help_with_an_example(path):
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output
+
+
+def test_top_level_help_has_an_example():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_missing_register_is_one_line_exit_1(tmp_path):
+    result = CliRunner().invoke(cli, ["--workspace", str(tmp_path), "templates", "Q3",
+                                      "--year", "2026"])
+    assert result.exit_code == 1
+    assert "no register here" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_quarter_is_a_usage_error(tmp_path):
+    CliRunner().invoke(cli, ["init", str(tmp_path / "ws")])
+    result = CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws"), "templates", "Q7"])
+    assert result.exit_code == 2
+    assert "'Q7' is not a quarter" in result.output
+
+
+def test_bad_as_of_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["--as-of", "25/11/2026", "status", "Q3"])
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.output
+
+
+def test_init_creates_a_workspace_and_refuses_to_overwrite(tmp_path):
+    ws = tmp_path / "ws"
+    first = CliRunner().invoke(cli, ["init", str(ws)])
+    assert first.exit_code == 0, first.output
+    for part in ("register.xlsx", "inbox", "outbox", "archive"):
+        assert (ws / part).exists()
+    before = (ws / "register.xlsx").read_bytes()
+    second = CliRunner().invoke(cli, ["init", str(ws)])
+    assert second.exit_code == 1
+    assert "already exists" in second.output
+    assert (ws / "register.xlsx").read_bytes() == before
+
+
+def test_templates_prints_the_resolved_period(tmp_path):
+    ws = tmp_path / "ws"
+    CliRunner().invoke(cli, ["init", str(ws)])
+    result = CliRunner().invoke(cli, ["--workspace", str(ws), "--as-of", "2026-11-25",
+                                      "templates", "Q2"])
+    assert result.exit_code == 0, result.output
+    assert "2026-27 Q2 (1 Jul 2026 to 30 Sep 2026)" in result.output
+    written = sorted((ws / "outbox" / "templates" / "2026-27-Q2").glob("*.xlsx"))
+    assert written and len(written) % 2 == 0
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = CliRunner().invoke(cli, ["--debug", "--workspace", str(tmp_path), "templates",
+                                      "Q3", "--year", "2026"])
+    assert result.exit_code != 0
+    assert result.exception is not None and not isinstance(result.exception, SystemExit)
