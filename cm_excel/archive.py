@@ -1,0 +1,146 @@
+"""The archive: verified, append-only, byte-identical copies of the returns the engine kept.
+
+``archive/<FY>/<Q>/<Contract ID>/<contract>_<kind>_v<version>_<sha256[:12]>.xlsx``
+
+A copy is written to a temporary name in the target folder, flushed and fsynced, read back
+and its sha256 checked, and only then given its real name. Nothing already in the archive
+is ever modified or deleted: a target that exists with the same bytes is simply reused, and
+one with different bytes is an error. An inbox file is removed only after the archive copy
+has been verified against it (:func:`remove_archived`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import WorkspaceError
+from .periods import Period
+from .workspace import Workspace
+
+_CHUNK = 1 << 20
+
+
+class ArchiveError(WorkspaceError):
+    """The archive cannot take a copy safely (a clash, a failed verification, a full disk)."""
+
+
+class SourceChanged(ArchiveError):
+    """The inbox file no longer holds the bytes that were validated (saved over meanwhile)."""
+
+
+@dataclass(frozen=True)
+class ArchivedCopy:
+    path: Path  # absolute
+    relative: str  # relative to the workspace, forward slashes (what the ledger stores)
+    sha256: str
+    created: bool  # False when an identical copy was already there
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def archive_name(contract_id: str, kind: str, version: int, sha256: str) -> str:
+    """``VS-001_performance_v2_0123456789ab.xlsx``."""
+    return f"{contract_id}_{kind}_v{version}_{sha256[:12]}.xlsx"
+
+
+def archive_target(workspace: Workspace, period: Period, contract_id: str, kind: str,
+                   version: int, sha256: str) -> Path:
+    return workspace.archive_dir(period, contract_id) / archive_name(
+        contract_id, kind, version, sha256)
+
+
+def relative_to_workspace(workspace: Workspace, path: Path) -> str:
+    return Path(path).resolve().relative_to(workspace.root).as_posix()
+
+
+def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
+                 sha256: str) -> ArchivedCopy:
+    """Copy ``source`` to ``target`` in the archive, verified against ``sha256``.
+
+    Raises SourceChanged when ``source`` no longer has that sha256 (nothing is written),
+    ArchiveError when ``target`` exists with other bytes or the copy does not verify.
+    """
+    target = Path(target)
+    if target.exists():
+        if sha256_file(target) == sha256:
+            return ArchivedCopy(target, relative_to_workspace(workspace, target), sha256, False)
+        raise ArchiveError(f"{target}: already in the archive with different contents; "
+                           "the archive is never overwritten")
+    data = Path(source).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise SourceChanged(f"{source}: the file changed while it was being read")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".partial", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if sha256_file(tmp) != sha256:
+            raise ArchiveError(f"{target}: the archive copy did not verify (disk problem?)")
+        _publish(Path(tmp), target, sha256)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    _fsync_dir(target.parent)
+    return ArchivedCopy(target, relative_to_workspace(workspace, target), sha256, True)
+
+
+def _publish(tmp: Path, target: Path, sha256: str) -> None:
+    """Give the verified temporary file its name without ever replacing an archived file."""
+    try:
+        os.link(tmp, target)  # fails if the target appeared meanwhile: never overwrites
+        return
+    except FileExistsError:
+        if sha256_file(target) == sha256:
+            return
+        raise ArchiveError(f"{target}: appeared in the archive with different contents")
+    except OSError:
+        pass  # no hard links on this file system (some network shares): rename instead
+    if target.exists():
+        raise ArchiveError(f"{target}: appeared in the archive meanwhile")
+    os.rename(tmp, target)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def holds(workspace: Workspace, relative: str | None, sha256: str) -> bool:
+    """True when the archive file ``relative`` exists and has exactly ``sha256``."""
+    if not relative:
+        return False
+    path = workspace.root / relative
+    return path.is_file() and sha256_file(path) == sha256
+
+
+def remove_archived(inbox_file: str | os.PathLike, archived: str | os.PathLike,
+                    sha256: str) -> bool:
+    """Remove ``inbox_file`` if it and the archive copy both hold ``sha256``; True if removed.
+
+    An inbox file saved over since it was read (different bytes) is left alone: it is a
+    new file, for the next run.
+    """
+    inbox_file = Path(inbox_file)
+    if not Path(archived).is_file() or sha256_file(archived) != sha256:
+        return False
+    if not inbox_file.is_file() or sha256_file(inbox_file) != sha256:
+        return False
+    inbox_file.unlink()
+    return True

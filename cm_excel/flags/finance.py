@@ -1,0 +1,148 @@
+"""Finance flags: FINANCE_OVERSPEND, FINANCE_UNDERSPEND, FORECAST_OVER_VALUE.
+
+Judged on the contract's total (all budget lines), for the quarter and for the year to
+date; the budget lines that drive the variance are named in the detail and the evidence.
+"Beyond the tolerance" is strict: a variance of exactly the tolerance is not flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+from ..templates.contract import FINANCIAL_RETURN
+from .catalogue import BY_CODE
+from .model import FORMAL, INFORMAL, RED, Flag
+from .rag import beyond, money, percent
+
+if TYPE_CHECKING:
+    from ..reports.quarter_data import FinanceLine, FinanceTotal, QuarterData
+
+
+@dataclass(frozen=True)
+class _Scope:
+    name: str  # "quarter" / "year to date"
+    actual_attr: str
+    budget_attr: str
+    actual_header: str  # FinancialReturn header of the actual
+
+
+SCOPES = (
+    _Scope("quarter", "quarter_actual", "quarter_budget", "Quarter Actual"),
+    _Scope("year to date", "ytd_actual", "ytd_budget", "Year To Date Actual"),
+)
+
+
+def _span(total: "FinanceTotal", header: str) -> str:
+    """``file Finance!D5:D7``: the column of ``header`` over the contract's budget lines."""
+    column = chr(ord("A") + FINANCIAL_RETURN.headers.index(header))
+    rows = [ln.row for ln in total.lines]
+    first = total.lines[0]
+    return first.source.ref(first.sheet, f"{column}{min(rows)}:{column}{max(rows)}")
+
+
+def _share(actual: float, budget: float) -> float | None:
+    return (actual - budget) / budget if budget else None
+
+
+def _signed(share: float | None) -> str:
+    if share is None:
+        return "against a zero budget"
+    return ("+" if share >= 0 else "") + percent(share)
+
+
+def _past(share: float | None, actual: float, limit: float, over: bool) -> bool:
+    """Is this variance beyond ``limit`` in the direction asked about?"""
+    if share is None:  # zero budget: any spend is an overspend
+        return over and actual > 0
+    return beyond(share, limit) if over else beyond(-share, limit)
+
+
+def _line_values(line: "FinanceLine", scope: _Scope) -> tuple[float, float]:
+    return getattr(line, scope.actual_attr) or 0.0, getattr(line, scope.budget_attr) or 0.0
+
+
+def _driving_lines(total: "FinanceTotal", scope: _Scope, tol: float, over: bool):
+    """Lines past the tolerance in the same direction; else the one with the largest variance."""
+    lines = [ln for ln in total.lines
+             if _past(_share(*_line_values(ln, scope)), _line_values(ln, scope)[0], tol, over)]
+    if lines:
+        return lines
+    sign = 1 if over else -1
+
+    def variance(ln):
+        actual, budget = _line_values(ln, scope)
+        return sign * (actual - budget)
+
+    best = max(total.lines, key=lambda ln: (variance(ln), -ln.row))
+    return [best] if variance(best) > 0 else []
+
+
+def _spend(data: "QuarterData", code: str, over: bool) -> Iterator[Flag]:
+    tol = data.settings.variance_tolerance
+    word = "above" if over else "below"
+    for contract in data.contracts:
+        total = data.finance_total(contract.contract_id)
+        if total is None:
+            continue
+        details, evidence, refs, severe, named = [], [], [], False, []
+        for scope in SCOPES:
+            actual, budget = getattr(total, scope.actual_attr), getattr(total, scope.budget_attr)
+            share = _share(actual, budget)
+            if not _past(share, actual, tol, over):
+                continue
+            severe = severe or share is None or beyond(abs(share), 2 * tol)
+            details.append(f"{scope.name} actual {money(actual)} is "
+                           f"{percent(abs(share)) + ' ' + word if share is not None else word} "
+                           f"the {scope.name} budget of {money(budget)}")
+            span = _span(total, scope.actual_header)
+            text = (f"{scope.name}: total of {span} = {money(actual)} against budget "
+                    f"{money(budget)} ({_signed(share)}; tolerance {percent(tol)})")
+            for ln in _driving_lines(total, scope, tol, over):
+                l_actual, l_budget = _line_values(ln, scope)
+                text += (f"; {ln.line} {ln.ref(scope.actual_header)} = {money(l_actual)} against "
+                         f"{money(l_budget)} ({_signed(_share(l_actual, l_budget))})")
+                refs.append(ln.ref(scope.actual_header))
+                if ln.line not in named:
+                    named.append(ln.line)
+            evidence.append(text)
+        if not details:
+            continue
+        spec = BY_CODE[code]
+        detail = "; ".join(details)
+        detail = detail[0].upper() + detail[1:] + f" (tolerance {percent(tol)})."
+        if named:
+            detail += f" Budget line{'s' if len(named) > 1 else ''}: {', '.join(named)}."
+        yield Flag(contract.contract_id, code, RED if severe else spec.severity, detail,
+                   "; ".join(evidence), FORMAL if severe else INFORMAL, tuple(refs))
+
+
+def finance_overspend(data: "QuarterData") -> Iterator[Flag]:
+    """FINANCE_OVERSPEND: quarter or YTD actual above budget by more than the tolerance."""
+    return _spend(data, "FINANCE_OVERSPEND", over=True)
+
+
+def finance_underspend(data: "QuarterData") -> Iterator[Flag]:
+    """FINANCE_UNDERSPEND: quarter or YTD actual below budget by more than the tolerance."""
+    return _spend(data, "FINANCE_UNDERSPEND", over=False)
+
+
+def forecast_over_value(data: "QuarterData") -> Iterator[Flag]:
+    """FORECAST_OVER_VALUE: forecast outturn summed over lines above the annual contract value."""
+    tol = data.settings.variance_tolerance
+    for contract in data.contracts:
+        total = data.finance_total(contract.contract_id)
+        if total is None or not beyond(total.forecast_outturn, contract.annual_value):
+            continue
+        excess = total.forecast_outturn - contract.annual_value
+        severe = beyond(excess, tol * contract.annual_value)
+        span = _span(total, "Forecast Outturn")
+        spec = BY_CODE["FORECAST_OVER_VALUE"]
+        yield Flag(
+            contract.contract_id, spec.code, RED if severe else spec.severity,
+            f"Forecast outturn {money(total.forecast_outturn)} is {money(excess)} above the "
+            f"annual contract value of {money(contract.annual_value)}.",
+            f"total of {span} = {money(total.forecast_outturn)} against annual contract value "
+            f"{money(contract.annual_value)} ({data.register_ref(contract)})",
+            FORMAL if severe else INFORMAL,
+            tuple(ln.ref("Forecast Outturn") for ln in total.lines))

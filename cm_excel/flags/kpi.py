@@ -1,0 +1,111 @@
+"""Performance flags: KPI_RED, KPI_AMBER, KPI_MISSING, KPI_RED_CONSECUTIVE.
+
+Each rule takes the quarter's facts and yields flags; the RAG itself was worked out when
+the facts were loaded (rag.rag), against the register's targets in force.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from .catalogue import BY_CODE
+from .model import Flag
+from .rag import AMBER, RED, kpi_value
+
+if TYPE_CHECKING:
+    from ..reports.quarter_data import KpiResult, QuarterData
+
+
+def _thresholds(k: "KpiResult") -> str:
+    amber = k.amber if k.amber is not None else k.target
+    return (f"{k.direction}; target {kpi_value(k.target, k.unit)}, "
+            f"amber threshold {kpi_value(amber, k.unit)}")
+
+
+def _evidence(k: "KpiResult") -> str:
+    parts = [f"{k.ref} = {kpi_value(k.actual, k.unit)} ({_thresholds(k)})"]
+    if k.sla_ref:
+        parts.append(f"target from {k.sla_ref}")
+    return "; ".join(parts)
+
+
+def _flag(k: "KpiResult", code: str, detail: str, evidence: str, refs) -> Flag:
+    spec = BY_CODE[code]
+    return Flag(k.contract_id, code, spec.severity, detail, evidence, spec.action, tuple(refs))
+
+
+def kpi_red(data: "QuarterData") -> Iterator[Flag]:
+    """KPI_RED: a KPI worse than its amber threshold this quarter."""
+    for k in data.kpis:
+        if k.rag == RED:
+            yield _flag(k, "KPI_RED",
+                        f"{k.kpi_code} {k.name} is red: {kpi_value(k.actual, k.unit)} against a "
+                        f"target of {kpi_value(k.target, k.unit)}.",
+                        _evidence(k), [k.ref])
+
+
+def kpi_amber(data: "QuarterData") -> Iterator[Flag]:
+    """KPI_AMBER: a KPI worse than target but within its amber threshold."""
+    for k in data.kpis:
+        if k.rag == AMBER:
+            yield _flag(k, "KPI_AMBER",
+                        f"{k.kpi_code} {k.name} is amber: {kpi_value(k.actual, k.unit)} against a "
+                        f"target of {kpi_value(k.target, k.unit)}.",
+                        _evidence(k), [k.ref])
+
+
+def kpi_missing(data: "QuarterData") -> Iterator[Flag]:
+    """KPI_MISSING: a mandatory SLA KPI in force with no value in the accepted return.
+
+    Without an accepted performance return RETURN_MISSING / RETURN_REJECTED says it instead.
+    """
+    for k in data.kpis:
+        if k.mandatory and k.returned and not k.reported:
+            perf = data.return_of(k.contract_id, "performance").accepted
+            if k.ref:
+                evidence, refs = f"{k.ref} is blank", [k.ref]
+            else:
+                evidence, refs = f"{k.kpi_code} is not in {perf.file}", [perf.file]
+            if k.sla_ref:
+                evidence += f"; mandatory in {k.sla_ref}"
+                refs.append(k.sla_ref)
+            yield _flag(k, "KPI_MISSING",
+                        f"{k.kpi_code} {k.name} is mandatory under the SLA but was not reported.",
+                        evidence, refs)
+
+
+def kpi_red_consecutive(data: "QuarterData") -> Iterator[Flag]:
+    """KPI_RED_CONSECUTIVE: red this quarter and the previous (N - 1) quarters."""
+    n = max(1, data.settings.red_consecutive_quarters)
+    for k in data.kpis:
+        if k.consecutive_red >= n:
+            yield _flag(k, "KPI_RED_CONSECUTIVE", consecutive_detail(k),
+                        consecutive_evidence(k), consecutive_refs(k))
+
+
+def consecutive_detail(k: "KpiResult") -> str:
+    return (f"{k.kpi_code} {k.name} has been red for {k.consecutive_red} quarters in a row "
+            f"(this quarter {kpi_value(k.actual, k.unit)} against a target of "
+            f"{kpi_value(k.target, k.unit)}): an ongoing performance issue.")
+
+
+def _red_run(k: "KpiResult"):
+    """(period label, value, ref) of the red run, newest first."""
+    run = [(None, k.actual, k.ref)]
+    for point in reversed(k.history[len(k.history) - (k.consecutive_red - 1):]
+                          if k.consecutive_red > 1 else ()):
+        run.append((point.period.label, point.actual, point.ref))
+    return run
+
+
+def consecutive_evidence(k: "KpiResult") -> str:
+    parts = []
+    for label, value, ref in _red_run(k):
+        parts.append(f"{ref} = {kpi_value(value, k.unit)}" + (f" ({label})" if label else
+                                                                " (this quarter)"))
+    text = "; ".join(parts) + f"; {_thresholds(k)}"
+    return text + (f"; target from {k.sla_ref}" if k.sla_ref else "")
+
+
+def consecutive_refs(k: "KpiResult") -> tuple[str, ...]:
+    return tuple(ref for _, _, ref in _red_run(k) if ref)

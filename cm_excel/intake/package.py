@@ -1,0 +1,270 @@
+"""The structure of an .xlsx package, read from its XML parts with defusedxml.
+
+Sheet names and states, the 1904 date flag and defined names come from ``xl/workbook.xml``;
+which part holds which sheet from ``xl/_rels/workbook.xml.rels``; which tables sit on which
+sheet from each worksheet's ``_rels`` part and ``xl/tables/*.xml``. Cell values are not read
+here (python-calamine does that); these parts are small.
+
+Both ``safety`` (before anything else parses the file) and ``reader`` use this module.
+Parts are fetched through a callable, so the caller decides how bytes are obtained and bounded.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+from xlsxwriter.utility import xl_cell_to_rowcol
+
+GetPart = Callable[[str], "bytes | None"]  # part name (no leading "/") → bytes, None if absent
+
+WORKBOOK_PART = "xl/workbook.xml"
+CONTENT_TYPES_PART = "[Content_Types].xml"
+
+# Relationship types are matched on their last path segment, so the transitional
+# (schemas.openxmlformats.org) and strict (purl.oclc.org) spellings both work.
+_SHEET_KINDS = {
+    "worksheet": "worksheet",
+    "chartsheet": "chartsheet",
+    "dialogsheet": "dialogsheet",
+    "xlmacrosheet": "macrosheet",
+    "xlintlmacrosheet": "macrosheet",
+}
+
+
+class PackageError(Exception):
+    """An XML part is hostile (``code`` OPEN_XML_HOSTILE) or broken (OPEN_CORRUPT)."""
+
+    def __init__(self, code: str, part: str, detail: str = ""):
+        self.code = code
+        self.part = part
+        super().__init__(f"{part}: {detail or code}")
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    name: str
+    part: str | None  # package part holding the sheet, None if the relationship is broken
+    state: str  # "visible", "hidden" or "veryHidden"
+    kind: str  # "worksheet", "chartsheet", "dialogsheet", "macrosheet" or "unknown"
+
+
+@dataclass(frozen=True)
+class TableDef:
+    """An Excel table as defined in its part. Rows and columns are zero-based."""
+
+    name: str  # displayName (what people see and formulas use)
+    sheet: str
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    header_rows: int  # 1 normally; 0 when the header row is switched off
+    totals_rows: int
+    columns: tuple[str, ...]
+    part: str
+
+
+@dataclass
+class Package:
+    sheets: list[SheetPart]
+    date1904: bool = False
+    defined_names: dict[str, str] = field(default_factory=dict)  # global names → formula text
+    tables: list[TableDef] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+    def table(self, name: str) -> TableDef | None:
+        """The table called ``name`` (Excel table names are case-insensitive)."""
+        key = name.casefold()
+        return next((t for t in self.tables if t.name.casefold() == key), None)
+
+    def defined_name(self, name: str) -> str | None:
+        key = name.casefold()
+        return next((v for k, v in self.defined_names.items() if k.casefold() == key), None)
+
+
+def parse_xml(data: bytes, part: str) -> Element:
+    """Parse one part with defusedxml: any DTD, entity or external reference is refused.
+
+    Raises PackageError(OPEN_XML_HOSTILE) for those, PackageError(OPEN_CORRUPT) for XML
+    that does not parse. OOXML parts never carry a DTD, so refusing every DTD loses nothing.
+    """
+    try:
+        return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True,
+                                 forbid_external=True)
+    except defusedxml.DefusedXmlException as exc:
+        raise PackageError("OPEN_XML_HOSTILE", part, type(exc).__name__) from exc
+    except (ParseError, ValueError, UnicodeError) as exc:
+        raise PackageError("OPEN_CORRUPT", part, str(exc)) from exc
+
+
+def local(tag: str) -> str:
+    """An element's name without its namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(el: Element, name: str) -> str | None:
+    """Attribute by local name, whatever its namespace (r:id in either OOXML flavour)."""
+    if name in el.attrib:
+        return el.attrib[name]
+    for key, value in el.attrib.items():
+        if local(key) == name:
+            return value
+    return None
+
+
+def rels_part(part: str) -> str:
+    """``xl/worksheets/sheet1.xml`` → ``xl/worksheets/_rels/sheet1.xml.rels``."""
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")
+
+
+def resolve(source: str, target: str) -> str:
+    """A relationship target as a part name: absolute (``/xl/...``) or relative to the source."""
+    target = target.split("#", 1)[0]
+    if target.startswith("/"):
+        path = target.lstrip("/")
+    else:
+        path = posixpath.join(posixpath.dirname(source), target)
+    return posixpath.normpath(path).lstrip("/")
+
+
+def relationships(get: GetPart, source: str) -> list[tuple[str, str, str]]:
+    """(id, type's last segment lower-cased, target part) of a part's internal relationships."""
+    name = rels_part(source)
+    data = get(name)
+    if data is None:
+        return []
+    out = []
+    for el in parse_xml(data, name):
+        if local(el.tag) != "Relationship" or (el.get("TargetMode") or "").lower() == "external":
+            continue
+        rid, rtype, target = el.get("Id"), el.get("Type") or "", el.get("Target")
+        if rid and target:
+            out.append((rid, rtype.rstrip("/").rsplit("/", 1)[-1].lower(), resolve(source, target)))
+    return out
+
+
+def read_workbook(get: GetPart) -> Package:
+    """Sheets, 1904 flag and defined names of the workbook (tables not yet)."""
+    data = get(WORKBOOK_PART)
+    if data is None:
+        raise PackageError("OPEN_NOT_SPREADSHEET", WORKBOOK_PART, "no workbook part")
+    root = parse_xml(data, WORKBOOK_PART)
+    if local(root.tag) != "workbook":
+        raise PackageError("OPEN_CORRUPT", WORKBOOK_PART, f"root element is {local(root.tag)}")
+    rels = {rid: (rtype, target) for rid, rtype, target in relationships(get, WORKBOOK_PART)}
+    pkg = Package(sheets=[])
+    for el in root:
+        tag = local(el.tag)
+        if tag == "workbookPr":
+            pkg.date1904 = (el.get("date1904") or "").lower() in ("1", "true", "on")
+        elif tag == "sheets":
+            for sh in el:
+                if local(sh.tag) != "sheet" or sh.get("name") is None:
+                    continue
+                rtype, target = rels.get(_attr(sh, "id") or "", ("", None))
+                pkg.sheets.append(SheetPart(
+                    name=sh.get("name"), part=target,
+                    state=sh.get("state") or "visible",
+                    kind=_SHEET_KINDS.get(rtype, "unknown")))
+        elif tag == "definedNames":
+            for dn in el:
+                name = dn.get("name")
+                # Sheet-scoped names (localSheetId) and built-ins (_xlnm.*) are not ours.
+                if name and dn.get("localSheetId") is None and not name.startswith("_xlnm."):
+                    pkg.defined_names.setdefault(name, (dn.text or "").strip())
+    return pkg
+
+
+def read_structure(get: GetPart) -> Package:
+    """The whole structure: ``read_workbook`` plus every table mapped to its sheet.
+
+    A table part that cannot be parsed is left out with a note (the reader then looks for
+    that table by its header row); a hostile one raises PackageError(OPEN_XML_HOSTILE).
+    """
+    pkg = read_workbook(get)
+    for sheet in pkg.sheets:
+        if sheet.kind != "worksheet" or not sheet.part:
+            continue
+        for _rid, rtype, target in relationships(get, sheet.part):
+            if rtype != "table":
+                continue
+            data = get(target)
+            if data is None:
+                pkg.notes.append(f"Sheet '{sheet.name}' refers to a missing table part {target}.")
+                continue
+            try:
+                table = _table_def(parse_xml(data, target), sheet.name, target)
+            except PackageError as exc:
+                if exc.code == "OPEN_XML_HOSTILE":
+                    raise
+                table = None
+            if table is None:
+                pkg.notes.append(f"A table definition on sheet '{sheet.name}' ({target}) "
+                                 "could not be read and was ignored.")
+            else:
+                pkg.tables.append(table)
+    return pkg
+
+
+def _table_def(root: Element, sheet: str, part: str) -> TableDef | None:
+    if local(root.tag) != "table":
+        return None
+    name = root.get("displayName") or root.get("name")
+    box = parse_range(root.get("ref") or "")
+    if not name or box is None:
+        return None
+    columns = []
+    for el in root:
+        if local(el.tag) == "tableColumns":
+            columns = [c.get("name") or "" for c in el if local(c.tag) == "tableColumn"]
+    return TableDef(name=name, sheet=sheet, first_row=box[0], first_col=box[1],
+                    last_row=box[2], last_col=box[3],
+                    header_rows=_int(root.get("headerRowCount"), 1),
+                    totals_rows=_int(root.get("totalsRowCount"), 0),
+                    columns=tuple(columns), part=part)
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+_CELL = re.compile(r"^\$?[A-Za-z]{1,3}\$?[0-9]{1,7}$")
+
+
+def parse_range(ref: str) -> tuple[int, int, int, int] | None:
+    """``A4:H20`` (or a single cell) → zero-based (first_row, first_col, last_row, last_col)."""
+    parts = ref.strip().split(":")
+    if not 1 <= len(parts) <= 2 or not all(_CELL.match(p) for p in parts):
+        return None
+    (r1, c1), (r2, c2) = xl_cell_to_rowcol(parts[0]), xl_cell_to_rowcol(parts[-1])
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+_SHEET_CELL = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Za-z]{1,3}\$?[0-9]{1,7})$")
+
+
+def parse_cell_name(formula: str) -> tuple[str, int, int] | None:
+    """A defined name's ``Contract!$B$15`` or ``'My Sheet'!$B$15`` → (sheet, row, col), zero-based.
+
+    Anything else (ranges, formulas, ``#REF!``) gives None.
+    """
+    m = _SHEET_CELL.match(formula.strip())
+    if not m:
+        return None
+    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+    row, col = xl_cell_to_rowcol(m.group(3))
+    return sheet, row, col

@@ -1,0 +1,147 @@
+"""Open the ledger: SQLite in WAL mode, foreign keys on, a busy timeout, ordered migrations.
+
+Migrations are the ``schema_v<N>.sql`` files beside this module, applied in order of N
+inside one transaction each; ``schema_version`` holds the highest applied. A ledger made
+by a newer cm-excel (a higher version than this one knows) is refused rather than guessed at.
+
+All writes go through :func:`transaction` (``BEGIN IMMEDIATE``), so two processes never
+interleave half-written submissions: the second waits (busy timeout) or fails cleanly.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import WorkspaceError
+
+SCHEMA_DIR = Path(__file__).parent
+BUSY_TIMEOUT_MS = 30_000
+_MIGRATION_RE = re.compile(r"^schema_v(\d+)\.sql$")
+
+
+def migrations() -> list[tuple[int, Path]]:
+    """(version, path) of every ``schema_v<N>.sql``, in version order."""
+    found = []
+    for path in SCHEMA_DIR.iterdir():
+        m = _MIGRATION_RE.match(path.name)
+        if m:
+            found.append((int(m.group(1)), path))
+    return sorted(found)
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open (creating and migrating when needed) the ledger at ``path``.
+
+    ``readonly=True`` opens an existing ledger without writing to it (no migration, no
+    journal-mode change); raises WorkspaceError if it does not exist. Rows come back as
+    ``sqlite3.Row``. The connection is in autocommit mode: use :func:`transaction`.
+    """
+    path = Path(path)
+    try:
+        if readonly:
+            if not path.is_file():
+                raise WorkspaceError(f"{path}: no ledger here")
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                   isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise WorkspaceError(f"{path}: cannot open the ledger ({exc})") from exc
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if readonly:
+        _check_not_newer(conn, path)
+        return conn
+    # WAL lets readers (validate, status) run while an ingest writes. On a file system
+    # where WAL cannot work SQLite keeps its rollback journal; that is still safe.
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    migrate(conn, path)
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The highest migration applied; 0 for an empty database."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not exists:
+        return 0
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(conn: sqlite3.Connection, path: str | Path = "ledger") -> int:
+    """Apply every migration newer than the ledger's version; return the version reached."""
+    _check_not_newer(conn, path)
+    for version, sql_path in migrations():
+        with transaction(conn):
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            if schema_version(conn) >= version:
+                continue
+            for statement in split_statements(sql_path.read_text(encoding="utf-8")):
+                conn.execute(statement)
+            conn.execute("DELETE FROM schema_version")
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+    return schema_version(conn)
+
+
+def _check_not_newer(conn: sqlite3.Connection, path) -> None:
+    have, know = schema_version(conn), latest_version()
+    if have > know:
+        raise WorkspaceError(
+            f"{path}: this ledger was written by a newer cm-excel (schema version {have}; "
+            f"this one knows up to {know}); upgrade cm-excel before using it")
+
+
+def split_statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (``executescript`` would COMMIT)."""
+    statements, current = [], []
+    for line in script.splitlines(keepends=True):
+        current.append(line)
+        candidate = "".join(current)
+        if sqlite3.complete_statement(candidate):
+            text = candidate.strip()
+            if _strip_comments(text):
+                statements.append(text)
+            current = []
+    rest = "".join(current).strip()
+    if _strip_comments(rest):
+        statements.append(rest)
+    return statements
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(l for l in text.splitlines() if not l.strip().startswith("--")).strip()
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection):
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; ``ROLLBACK`` on any exception (which propagates).
+
+    IMMEDIATE takes the write lock at the start, so a second writer waits for the first
+    to finish instead of failing half-way with "database is locked".
+    """
+    if conn.in_transaction:
+        raise RuntimeError("nested ledger transaction")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise WorkspaceError(f"the ledger is busy or locked ({exc}); try again") from exc
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

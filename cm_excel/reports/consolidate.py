@@ -1,0 +1,145 @@
+"""Consolidate one quarter for SMG: load the facts, raise the flags, write workbook and cover.
+
+``consolidate_quarter`` is the one entry the pipeline and CLI call after ingest. It only
+reads the ledger; it writes ``outbox/SMG_Quarterly_<FY>_<Q>.xlsx`` and
+``outbox/SMG_Quarterly_<FY>_<Q>_cover.html``, each atomically.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from ..flags import compute_flags, contract_overview
+from ..periods import Period
+from ..register.model import Register
+from ..workspace import Workspace
+from .cover import cover_name, write_cover
+from .quarter_data import QuarterData, load_quarter
+from .quarterly import workbook_name, write_quarterly
+
+SCHEMA = Path(__file__).resolve().parent.parent / "ledger" / "schema_v1.sql"
+
+
+@dataclass(frozen=True)
+class ConsolidationResult:
+    """What a consolidation wrote and found. Counts are of this quarter only."""
+
+    period: Period
+    as_of: date
+    deadline: date
+    workbook_path: Path
+    cover_path: Path
+    contracts: int
+    contracts_green: int
+    contracts_amber: int
+    contracts_red: int
+    flags_red: int
+    flags_amber: int
+    returns_expected: int
+    returns_received: int
+    returns_accepted: int
+    returns_late: int
+    returns_rejected: int
+    returns_missing: int  # includes returns held for a decision with nothing accepted
+    returns_not_yet_due: int
+    flags_by_code: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def paths(self) -> tuple[Path, Path]:
+        return (self.workbook_path, self.cover_path)
+
+    @property
+    def flags_by_severity(self) -> dict[str, int]:
+        return {"Red": self.flags_red, "Amber": self.flags_amber}
+
+    @property
+    def flags_total(self) -> int:
+        return self.flags_red + self.flags_amber
+
+    def lines(self) -> list[str]:
+        """A few lines for a terminal."""
+        return [
+            f"{self.period.describe()}, as of {self.as_of.isoformat()} "
+            f"(returns due by {self.deadline.isoformat()})",
+            f"Contracts: {self.contracts} (green {self.contracts_green}, amber "
+            f"{self.contracts_amber}, red {self.contracts_red})",
+            f"Returns: {self.returns_expected} expected, {self.returns_received} received, "
+            f"{self.returns_accepted} accepted ({self.returns_late} late), "
+            f"{self.returns_rejected} rejected, {self.returns_missing} missing, "
+            f"{self.returns_not_yet_due} not yet due",
+            f"Flags: {self.flags_red} red, {self.flags_amber} amber",
+            f"Workbook: {self.workbook_path}",
+            f"Cover note: {self.cover_path}",
+        ]
+
+
+def open_ledger(workspace: Workspace) -> sqlite3.Connection:
+    """The workspace's ledger (opened and migrated by ledger.db); an empty one if none yet."""
+    path = workspace.ledger_path
+    if path.exists():
+        from ..ledger.db import connect
+
+        return connect(path)
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(SCHEMA.read_text(encoding="utf-8"))
+    return conn
+
+
+def load(workspace: Workspace, register: Register, period: Period, as_of: date) -> QuarterData:
+    """The quarter's facts, read in one transaction (a consistent snapshot)."""
+    with closing(open_ledger(workspace)) as conn:
+        began = not conn.in_transaction
+        if began:
+            conn.execute("BEGIN")
+        try:
+            return load_quarter(conn, register, period, as_of)
+        finally:
+            if began:
+                conn.rollback()
+
+
+def consolidate_quarter(workspace: Workspace, register: Register, period: Period, *,
+                        as_of: date, progress: Callable[[str], None] | None = None
+                        ) -> ConsolidationResult:
+    """Write the quarter's SMG workbook and cover note into ``outbox/``; say what they hold.
+
+    Same ledger, register and ``as_of`` → the same workbook, cell for cell.
+    Raises WorkspaceError when an output cannot be replaced (open in Excel).
+    """
+    say = progress or (lambda message: None)
+    settings = register.settings
+    say(f"Consolidating {period.describe()} as of {as_of.isoformat()}")
+    data = load(workspace, register, period, as_of)
+    flags = compute_flags(data)
+    overview = contract_overview(data, flags)
+    say(f"{len(data.contracts)} active contracts, {len(flags)} flags")
+
+    outbox = workspace.outbox
+    book = outbox / workbook_name(period)
+    write_quarterly(data, flags, book, settings=settings)
+    say(f"Wrote {book}")
+    cover = outbox / cover_name(period)
+    write_cover(data, flags, cover, workbook_name=book.name, settings=settings,
+                workspace_root=workspace.root)
+    say(f"Wrote {cover}")
+
+    counts = data.return_counts()
+    overall = Counter(o.overall for o in overview)
+    return ConsolidationResult(
+        period=period, as_of=as_of, deadline=data.deadline, workbook_path=book,
+        cover_path=cover, contracts=len(overview), contracts_green=overall["Green"],
+        contracts_amber=overall["Amber"], contracts_red=overall["Red"],
+        flags_red=sum(1 for f in flags if f.severity == "Red"),
+        flags_amber=sum(1 for f in flags if f.severity == "Amber"),
+        returns_expected=counts["expected"], returns_received=counts["received"],
+        returns_accepted=counts["accepted"], returns_late=counts["late"],
+        returns_rejected=counts["rejected"], returns_missing=counts["missing"],
+        returns_not_yet_due=counts["not_yet_due"],
+        flags_by_code=dict(sorted(Counter(f.code for f in flags).items())),
+    )

@@ -1,0 +1,226 @@
+"""Feedback workbooks: the Problems sheet, the provider's own return marked up, nothing else."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from cm_excel import pipeline
+from cm_excel.ledger import db
+from cm_excel.ledger.queries import findings_of, submission_by_id
+from cm_excel.periods import Period
+from cm_excel.pipeline import Outcome
+from cm_excel.reports.feedback import (HEADER_ROW, PROBLEM_HEADERS, PROBLEMS_SHEET,
+                                       feedback_path, write_feedback)
+from cm_excel.validation.findings import Finding, Level
+from cm_excel.validation.result import ValidationResult
+
+from builders import good_kpis
+from ingest_fixtures import NOW, drop, make_register, make_workspace
+
+RED, AMBER = "FFC7CE", "FFEB9C"
+RISKY = ["=HYPERLINK(\"http://example.invalid\",\"click\")", "+44 1865 000000",
+         "-2+3 more", "@SUM(A1:A9)"]
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return make_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def register():
+    return make_register()
+
+
+def problems(path: Path) -> list[tuple]:
+    sheet = load_workbook(path)[PROBLEMS_SHEET]
+    rows = list(sheet.iter_rows(min_row=HEADER_ROW, values_only=True))
+    assert rows[0] == PROBLEM_HEADERS
+    return [r for r in rows[1:] if r[0]]
+
+
+def all_text(path: Path) -> str:
+    """Every XML part of the workbook, as one string (what a nosy reader could find)."""
+    with zipfile.ZipFile(path) as z:
+        return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist()
+                         if n.endswith((".xml", ".rels", ".vml")))
+
+
+def worksheet_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "\n".join(z.read(n).decode() for n in z.namelist()
+                         if n.startswith("xl/worksheets/sheet"))
+
+
+def ingest_one(ws, register):
+    report = pipeline.ingest(ws, register, now=NOW)
+    assert len(report.files) == 1
+    return report.files[0]
+
+
+def recorded_findings(ws, submission_id):
+    conn = db.connect(ws.ledger_path)
+    try:
+        return findings_of(conn, submission_id), submission_by_id(conn, submission_id)
+    finally:
+        conn.close()
+
+
+def negative_and_text_kpis(register):
+    kpis = good_kpis(register, "VS-001")
+    kpis["SUPPORTED"] = {"Actual": -5, "Commentary": "typo"}  # VALUE_NEGATIVE (error)
+    kpis["REFERRALS"] = {"Actual": "1,234", "Commentary": "As counted."}  # VALUE_AS_TEXT
+    return kpis
+
+
+# --- what it holds ---------------------------------------------------------------------------------
+
+
+def test_problems_sheet_comes_first_and_lists_every_finding(ws, register):
+    drop(ws, kpis=negative_and_text_kpis(register))
+    out = ingest_one(ws, register)
+    assert out.outcome is Outcome.REJECTED
+    assert out.feedback_path == ws.outbox / "feedback" / "2026-27-Q3" / (
+        "VS-001_performance_feedback.xlsx")
+    wb = load_workbook(out.feedback_path)
+    assert wb.sheetnames[0] == PROBLEMS_SHEET and wb.active.title == PROBLEMS_SHEET
+    assert "_meta" not in wb.sheetnames
+    assert {"Contract", "Performance", "Incidents"} <= set(wb.sheetnames)
+    found, sub = recorded_findings(ws, out.submission_id)
+    listed = {(r[1], r[2] or "", r[3] or "") for r in problems(out.feedback_path)}
+    assert listed == {(f.code, f.sheet, f.cell) for f in found}
+    assert sub.feedback_path == out.feedback_path.relative_to(ws.root).as_posix()
+    levels = {r[1]: r[0] for r in problems(out.feedback_path)}
+    assert levels["VALUE_NEGATIVE"] == "Error" and levels["VALUE_AS_TEXT"] == "Warning"
+
+
+def test_cells_concerned_are_coloured_and_commented(ws, register):
+    drop(ws, kpis=negative_and_text_kpis(register))
+    out = ingest_one(ws, register)
+    found, _ = recorded_findings(ws, out.submission_id)
+    wb = load_workbook(out.feedback_path)
+    by_code = {f.code: f for f in found}
+    err, warn = by_code["VALUE_NEGATIVE"], by_code["VALUE_AS_TEXT"]
+    err_cell, warn_cell = wb[err.sheet][err.cell], wb[warn.sheet][warn.cell]
+    assert err_cell.fill.fgColor.rgb.endswith(RED)
+    assert warn_cell.fill.fgColor.rgb.endswith(AMBER)
+    assert "VALUE_NEGATIVE" in err_cell.comment.text
+    assert "VALUE_AS_TEXT" in warn_cell.comment.text
+    assert err_cell.value == -5  # their own value, as they sent it
+    assert warn_cell.value == "1,234"
+    # Cells without problems are not marked.
+    assert wb["Performance"]["A1"].comment is None
+
+
+def test_feedback_holds_one_providers_data_only(ws, register):
+    drop(ws, name="one.xlsx", kpis=negative_and_text_kpis(register))
+    kpis2 = good_kpis(register, "VS-002")
+    kpis2["SUPPORTED"] = {"Actual": -1, "Commentary": "x"}
+    drop(ws, name="two.xlsx", contract_id="VS-002", kpis=kpis2)
+    report = pipeline.ingest(ws, register, now=NOW)
+    outs = {f.name: f for f in report.files}
+    assert {f.outcome for f in report.files} == {Outcome.REJECTED}
+    one, two = outs["one.xlsx"].feedback_path, outs["two.xlsx"].feedback_path
+    assert one != two
+    text_one, text_two = all_text(one), all_text(two)
+    for contract_id in ("VS-002", "VS-003"):
+        c = register.contracts[contract_id]
+        assert contract_id not in text_one and c.provider not in text_one
+    for contract_id in ("VS-001", "VS-003"):
+        c = register.contracts[contract_id]
+        assert contract_id not in text_two and c.provider not in text_two
+    assert "VS-001" in text_one and "VS-002" in text_two
+    for path in (one, two):
+        wb = load_workbook(path)
+        assert "_meta" not in wb.sheetnames
+        assert all("_meta" not in (d.attr_text or "") for d in wb.defined_names.values())
+        assert "_meta" not in all_text(path)
+
+
+def test_provider_text_never_becomes_a_formula(ws, register):
+    kpis = good_kpis(register, "VS-001")
+    codes = list(kpis)
+    for code, text in zip(codes, RISKY):
+        kpis[code]["Commentary"] = text
+    kpis["SUPPORTED"]["Actual"] = -5  # an error, so that feedback is written
+    drop(ws, kpis=kpis)
+    out = ingest_one(ws, register)
+    assert out.feedback_path.is_file()
+    assert "<f>" not in worksheet_xml(out.feedback_path)
+    assert not re.search(r"<f[ >]", worksheet_xml(out.feedback_path))
+    wb = load_workbook(out.feedback_path)
+    commentary = {c.value for row in wb["Performance"].iter_rows() for c in row
+                  if isinstance(c.value, str)}
+    assert set(RISKY) <= commentary
+
+
+def test_problem_text_is_never_a_formula(tmp_path):
+    result = ValidationResult(file="=cmd|' /C calc'!A0.xlsx", path="", sha256="0" * 64,
+                              findings=[Finding("X_TEST", Level.ERROR, "=1+1", "+do this",
+                                                sheet="@Sheet", cell="A1")])
+    path = write_feedback(result, tmp_path / "fb.xlsx")
+    assert not re.search(r"<f[ >]", worksheet_xml(path))
+    assert problems(path) == [("Error", "X_TEST", "@Sheet", "A1", "=1+1", "+do this")]
+
+
+# --- where it goes -------------------------------------------------------------------------------
+
+
+def test_an_unopenable_file_gets_a_problems_only_feedback_under_unidentified(ws, register):
+    (ws.inbox / "figures.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    out = ingest_one(ws, register)
+    assert out.feedback_path == ws.outbox / "feedback" / "unidentified" / "figures_feedback.xlsx"
+    wb = load_workbook(out.feedback_path)
+    assert wb.sheetnames == [PROBLEMS_SHEET]
+    assert [r[1] for r in problems(out.feedback_path)] == ["OPEN_TEXT"]
+
+
+def test_another_providers_template_is_fed_back_as_unidentified(ws):
+    drop(ws, name="wrong template.xlsx")  # made for VS-001 ...
+    register = make_register()
+    register.contracts["VS-001"] = replace(register.contracts["VS-001"],
+                                           provider="Somebody Else Ltd")  # ... held by another
+    out = ingest_one(ws, register)
+    found, _ = recorded_findings(ws, out.submission_id)
+    assert "PROVIDER_MISMATCH" in {f.code for f in found}
+    assert out.feedback_path.parent == ws.outbox / "feedback" / "unidentified"
+    assert out.feedback_path.name == "wrong template_feedback.xlsx"
+    assert not (ws.outbox / "feedback" / "2026-27-Q3").exists()
+
+
+def test_accepted_returns_get_feedback_only_with_queries_or_warnings(ws, register):
+    drop(ws, name="clean.xlsx")
+    drop(ws, name="noted.xlsx", contract_id="VS-002", kind="financial")  # YTD unchecked
+    outs = {f.name: f for f in pipeline.ingest(ws, register, now=NOW).files}
+    assert outs["clean.xlsx"].outcome is Outcome.ACCEPTED
+    assert outs["clean.xlsx"].feedback_path is None
+    noted = outs["noted.xlsx"]
+    assert noted.outcome is Outcome.ACCEPTED_WITH_NOTES
+    assert noted.feedback_path == ws.outbox / "feedback" / "2026-27-Q3" / (
+        "VS-002_financial_feedback.xlsx")
+    rows = problems(noted.feedback_path)
+    assert {r[0] for r in rows} == {"Warning"} and {r[1] for r in rows} == {"FIN_YTD_UNCHECKED"}
+    assert load_workbook(noted.feedback_path)["Finance"][rows[0][3]].fill.fgColor.rgb.endswith(
+        AMBER)
+    assert list(noted.feedback_path.parent.glob(".*")) == []  # no temporary files left
+
+
+def test_feedback_path_of_results_built_in_code(tmp_path):
+    from cm_excel.workspace import Workspace
+
+    ws = Workspace(tmp_path)
+    ok = ValidationResult(file="a.xlsx", path="a.xlsx", sha256="0" * 64, contract_id="VS-001",
+                          period=Period(2026, 3), kind="financial")
+    assert feedback_path(ws, ok) == tmp_path / "outbox/feedback/2026-27-Q3/VS-001_financial_feedback.xlsx"
+    unsafe_id = ValidationResult(file="x/../y.xlsx", path="", sha256="0" * 64,
+                                 contract_id="../../etc", period=Period(2026, 3),
+                                 kind="performance")
+    assert feedback_path(ws, unsafe_id).parent == tmp_path / "outbox/feedback/unidentified"
+    nameless = ValidationResult(file="", path="", sha256="0" * 64)
+    assert feedback_path(ws, nameless).name == "return_feedback.xlsx"
