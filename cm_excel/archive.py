@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,10 @@ def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        try:  # mkstemp makes the file private (0600); keep the inbox file's permissions
+            shutil.copymode(source, tmp)
+        except OSError:
+            pass
         if sha256_file(tmp) != sha256:
             raise ArchiveError(f"{target}: the archive copy did not verify (disk problem?)")
         _publish(Path(tmp), target, sha256)

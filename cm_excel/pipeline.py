@@ -22,7 +22,7 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import Enum
@@ -30,6 +30,9 @@ from pathlib import Path
 
 from . import archive
 from .errors import UsageError, WorkspaceError
+from .intake.discover import discover
+from .intake.reader import ReadFailure, read_return_bytes
+from .intake.safety import check_bytes, load_bounded
 from .ledger import db
 from .ledger.queries import (ACCEPTED, HELD, REJECTED, SUPERSEDED, LedgerHistory, Restatement,
                              Submission, current_submission, find_submissions, findings_of,
@@ -42,6 +45,7 @@ from .reports.feedback import feedback_path, needs_feedback, write_feedback
 from .templates.contract import KINDS
 from .validation.findings import Finding, Level, sort_key
 from .validation.result import History, NoHistory, ValidationResult
+from .validation.validate import validate_return
 from .workspace import Workspace
 
 Progress = Callable[..., None]
@@ -187,8 +191,6 @@ def check_one(path: Path, register: Register, history: History, *, max_bytes: in
     finding carrying the safety code (OPEN_...) and its sentence. Safety notes (external
     links, data connections, embedded objects) are added as warnings.
     """
-    from .intake.safety import load_bounded
-
     data, refusal = load_bounded(path, max_bytes=max_bytes)
     sha = hashlib.sha256(data).hexdigest() if data is not None else _sha_or_blank(path)
     return _check_loaded(path, data, refusal, sha, register, history, max_bytes=max_bytes,
@@ -207,9 +209,6 @@ def _check_loaded(path: Path, data: bytes | None, refusal, sha: str, register: R
                   received_at: datetime | None) -> ValidationResult:
     """``check_one`` on bytes already read once (so the bytes checked, read and hashed are
     the same bytes)."""
-    from .intake.reader import ReadFailure, read_return_bytes
-    from .intake.safety import check_bytes
-    from .validation.validate import validate_return
 
     name = path.name
 
@@ -242,8 +241,6 @@ def validate_paths(paths: Iterable[str | os.PathLike], register: Register, *,
 
     Raises UsageError for a path that does not exist.
     """
-    from .intake.discover import discover
-
     progress = progress or _quiet
     max_bytes = max_bytes if max_bytes is not None else max_bytes_of(register)
     files: list[Path] = []
@@ -280,8 +277,6 @@ def ingest(workspace: Workspace, register: Register, *, now: datetime | None = N
     Raises WorkspaceError when another run holds the workspace, or when the archive or
     ledger cannot be written (nothing half-done is left: the run can be repeated).
     """
-    from .intake.discover import discover
-
     progress = progress or _quiet
     now = (now or datetime.now(timezone.utc))
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
@@ -343,8 +338,6 @@ class _Run:
         if received_at is None:
             return FileOutcome(path.name, path, Outcome.SKIPPED,
                                note="skipped: it disappeared from the inbox during the run")
-        from .intake.safety import load_bounded
-
         data, refusal = load_bounded(path, max_bytes=self.max_bytes)
         try:
             sha = hashlib.sha256(data).hexdigest() if data is not None else \
@@ -512,11 +505,49 @@ def _join(*parts: str) -> str:
 
 @dataclass
 class HeldResolution:
-    """What resolving a held return did."""
+    """What resolving a held return did. ``str()`` gives a few lines for a terminal."""
 
     submission: Submission  # after the decision (accepted or declined)
     superseded: Submission | None  # the return it replaced, when applied
     restatements: list[Restatement]
+
+    @property
+    def applied(self) -> bool:
+        return self.submission.status == ACCEPTED
+
+    def lines(self) -> list[str]:
+        s = self.submission
+        what = f"{describe_submission(s)}"
+        if not self.applied:
+            return [f"Declined {what}.",
+                    "It stays in the archive and the ledger, but its figures are not used."]
+        out = [f"Applied {what}."]
+        if self.superseded is not None:
+            out.append(f"It supersedes version {self.superseded.version} "
+                       f"(submission #{self.superseded.id}, {self.superseded.original_name}).")
+        if self.restatements:
+            out.append(f"{len(self.restatements)} figure(s) restated:")
+            out += [f"  {r.item}: {_shown(r.old_value)} -> {_shown(r.new_value)}"
+                    for r in self.restatements]
+        else:
+            out.append("No figure changed.")
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+def describe_submission(s: Submission) -> str:
+    """``#7 VS-001 performance 2026-27 Q3 v2, 'file.xlsx', received 12 Apr 2027, sha 0123456789ab``."""
+    period = s.period.label if s.period else "unknown period"
+    version = f" v{s.version}" if s.version else ""
+    return (f"#{s.id} {s.contract_id or 'unidentified'} {s.kind or 'return'} {period}{version}, "
+            f"'{s.original_name}', received {uk_date(s.received_at):%d %b %Y}, "
+            f"sha {s.short_sha}")
+
+
+def _shown(value: str | None) -> str:
+    return "blank" if value is None else value
 
 
 def held_returns(workspace: Workspace) -> list[Submission]:
@@ -528,6 +559,11 @@ def held_returns(workspace: Workspace) -> list[Submission]:
         return held_submissions(conn)
     finally:
         conn.close()
+
+
+def list_held(workspace: Workspace) -> list[str]:
+    """One line per held return (``describe_submission``), oldest first, for a terminal."""
+    return [describe_submission(s) for s in held_returns(workspace)]
 
 
 def resolve_held(workspace: Workspace, submission_ref: str | int, apply: bool) -> HeldResolution:
@@ -600,16 +636,14 @@ class ReturnStatus:
 
     @property
     def state(self) -> str:
-        """One word or two for a table: accepted, accepted late, queried, rejected, missing,
-        not yet due."""
+        """A few words for a table: accepted, accepted late, queried, queried late,
+        rejected, rejected and missing (deadline passed), missing, not yet due."""
         if self.accepted:
             word = "queried" if self.queried else "accepted"
             return f"{word} late" if self.late else word
-        if self.missing:
-            return "missing"
         if self.rejected:
-            return "rejected"
-        return "not yet due"
+            return "rejected and missing" if self.missing else "rejected"
+        return "missing" if self.missing else "not yet due"
 
 
 @dataclass

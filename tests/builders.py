@@ -6,24 +6,33 @@ mutate the module's constants.
 
 The register, for the financial year 2026-27 (``PERIOD`` is its Q3):
 
-| contract | service | KPIs in force in 2026-27 Q3 |
-| --- | --- | --- |
-| VS-001 | victims' assessment and referral hub | CONTACT48 (percent, target 95% from Q3, 90% before), SUPPORTED (count), WAITDAYS (days, ratio of sums, lower is better), REFERRALS (for information), SATISFY (score) |
-| VS-002 | independent sexual violence advisers | CONTACT48, SUPPORTED, SATISFY |
-| VS-003 | restorative justice | ended 31 Mar 2026: not active in 2026-27 |
+- VS-001, victims' assessment and referral hub (Horizon Victim Care CIC), active. KPIs in
+  force in Q3: CONTACT48 (percent, ratio; target 95% from 2026-27 Q3, 90% before),
+  SUPPORTED (count), WAITDAYS (days, ratio of sums, lower is better), REFERRALS (for
+  information, no target), SATISFY (score, not mandatory). Four budget lines in 2026-27
+  summing to its annual value, and different lines in 2025-26.
+- VS-002, independent sexual violence advisers (Safe Harbour Trust), active:
+  CONTACT48, SUPPORTED, SATISFY; three budget lines.
+- VS-003, restorative justice (Mend & Meet Ltd), ended 31 Mar 2026: not active in 2026-27.
 
-Budget lines: VS-001 four lines summing to its annual value (and different lines in
-2025-26); VS-002 three lines; VS-003 lines for 2025-26 only.
+VS-002 ends 31 Mar 2027 with no exit decision, so calendar flags (exit notice, post-contract
+review) apply to it in Q3. There are no audits, exit plans, disputes or checklist rows:
+add them with ``dataclasses.replace(register, audits=[...])`` where a test needs them.
 
-``good_kpis`` / ``good_lines`` / ``SIGN_OFF`` give values that pass every check (on target,
-year to date consistent with a steady spend), and ``make_return`` writes a filled return.
+Values a provider would send: ``good_kpis`` / ``good_lines`` meet every target with a
+steady, consistent spend; ``sign_off_for(period)`` is a complete sign-off; ``make_return``
+writes a filled return (good by default, anything else on request).
+
+Looking inside workbooks (openpyxl): ``table_cells`` / ``table_rows`` read an Excel table
+by name, ``validation_at`` finds a cell's data validation, ``workbook_fingerprint``
+recomputes the template fingerprint from the locked content.
 """
 
 from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from cm_excel.periods import Period
@@ -125,9 +134,14 @@ def make_register(**settings) -> Register:
 
 # --- values a provider would send ----------------------------------------------------
 
-SIGN_OFF = {"Prepared By": "Sam Okafor, Service Manager",
+def sign_off_for(period: Period) -> dict[str, object]:
+    """A complete sign-off, dated 15 days after the quarter ends (inside the deadline)."""
+    return {"Prepared By": "Sam Okafor, Service Manager",
             "Approved By": "Dana Price, Chief Executive",
-            "Sign-off Date": date(2027, 1, 15)}
+            "Sign-off Date": period.end + timedelta(days=15)}
+
+
+SIGN_OFF = sign_off_for(PERIOD)  # {"Prepared By": ..., "Sign-off Date": date(2027, 1, 15)}
 
 
 def good_kpis(register: Register, contract_id: str, period: Period = PERIOD) -> dict:
@@ -191,7 +205,7 @@ def make_return(out_dir: Path, contract_id: str = "VS-001", kind: str = tc.PERFO
                                   office_name=register.settings.office_name)
         return fill_return(template, Path(out_dir) / (name or content.filename),
                            kpis=kpis or {}, lines=lines or {}, tables=tables or {},
-                           sign_off=SIGN_OFF if sign_off is None else sign_off)
+                           sign_off=sign_off_for(period) if sign_off is None else sign_off)
 
 
 # --- looking inside a workbook (openpyxl), for assertions -----------------------------

@@ -118,6 +118,7 @@ class LedgerBuilder:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(str(self.path))
         self.conn.executescript(SCHEMA.read_text(encoding="utf-8"))
         self.conn.execute("INSERT INTO schema_version (version) VALUES (1)")
@@ -300,8 +301,7 @@ def expected_flags(sc: Scenario) -> list[tuple[str, str, str, str, tuple[str, ..
         ("VS-002", "KPI_RED", "Red", INFORMAL, (f"{p2} Performance!E5",)),
         ("VS-002", "KPI_RED", "Red", INFORMAL, (f"{p2} Performance!G6",)),
         ("VS-002", "FINANCE_OVERSPEND", "Amber", INFORMAL, (f"{f2} Finance!D5",)),
-        ("VS-002", "FORECAST_OVER_VALUE", "Amber", INFORMAL,
-         (f"{f2} Finance!F5", f"{f2} Finance!F6")),
+        ("VS-002", "FORECAST_OVER_VALUE", "Amber", INFORMAL, (f"{f2} Finance!F5:F6",)),
         ("VS-002", "RETURN_LATE", "Amber", MONITOR, (p2,)),
         ("VS-003", "RETURN_MISSING", "Red", INFORMAL, ("register.xlsx Contracts row 4",)),
         ("VS-003", "RETURN_REJECTED", "Red", INFORMAL, ("RJ Q3 performance.xlsx",)),

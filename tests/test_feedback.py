@@ -169,6 +169,14 @@ def test_problem_text_is_never_a_formula(tmp_path):
     assert problems(path) == [("Error", "X_TEST", "@Sheet", "A1", "=1+1", "+do this")]
 
 
+def test_control_characters_in_messages_do_not_break_the_workbook(tmp_path):
+    result = ValidationResult(file="a\x01b.xlsx", path="", sha256="0" * 64,
+                              findings=[Finding("X_TEST", Level.ERROR, "value 'a\x0bb'",
+                                                "fix\x00 it", sheet="Performance", cell="B2")])
+    path = write_feedback(result, tmp_path / "fb.xlsx")
+    assert problems(path)[0][4:] == ("value 'a?b'", "fix? it")
+
+
 # --- where it goes -------------------------------------------------------------------------------
 
 

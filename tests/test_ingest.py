@@ -6,7 +6,6 @@ Real files made from the real templates, a real SQLite ledger, no mocks.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import threading
 from datetime import date
 
@@ -17,7 +16,6 @@ from cm_excel.errors import UsageError, WorkspaceError
 from cm_excel.ledger import db
 from cm_excel.ledger.queries import (current_submission, restatements_of, submission_by_sha,
                                      submissions_of)
-from cm_excel.periods import Period
 from cm_excel.pipeline import Outcome
 
 from builders import PREVIOUS, good_kpis, good_lines
@@ -256,8 +254,11 @@ def test_a_late_resubmission_is_held_then_applied(ws, register):
     assert "RESUBMISSION_HELD" in codes
     conn.close()
     assert [s.id for s in pipeline.held_returns(ws)] == [held.id]
+    listed = pipeline.list_held(ws)
+    assert len(listed) == 1 and f"#{held.id} VS-001 performance 2026-27 Q3 v2" in listed[0]
 
     done = pipeline.resolve_held(ws, late_sha[:10], apply=True)
+    assert "SUPPORTED Actual: 630 -> 700" in str(done) and done.applied
     assert done.submission.status == "accepted" and done.superseded.version == 1
     assert ("SUPPORTED Actual", "630", "700") in {
         (r.item, r.old_value, r.new_value) for r in done.restatements}
@@ -277,6 +278,7 @@ def test_a_held_return_can_be_declined(ws, register):
     held_id = pipeline.ingest(ws, register, now=NOW).files[0].submission_id
     done = pipeline.resolve_held(ws, str(held_id), apply=False)
     assert done.submission.status == "declined" and done.superseded is None
+    assert str(done).startswith("Declined #")
     conn = ledger(ws)
     assert current_submission(conn, "VS-001", PERIOD, "performance").version == 1
     assert submission_by_sha(conn, late_sha).archive_path  # kept in the archive all the same
@@ -421,8 +423,10 @@ def test_status_before_and_after_the_deadline(ws, register):
 
     after = pipeline.status(ws, register, PERIOD, as_of=date(2027, 2, 1))
     states = {(r.contract_id, r.kind): r for r in after.returns}
-    assert states["VS-002", "performance"].state == "missing"
+    assert states["VS-002", "performance"].state == "rejected and missing"
+    assert states["VS-002", "performance"].missing
     assert states["VS-002", "performance"].rejected == 1
+    assert states["VS-002", "financial"].state == "missing"
     assert states["VS-002", "financial"].missing and not states["VS-002", "financial"].received
     assert [(r.contract_id, r.kind) for r in after.chase] == [("VS-002", "performance"),
                                                               ("VS-002", "financial")]

@@ -263,6 +263,14 @@ def test_too_many_parts(tmp_path):
     refused(p, "OPEN_ZIP_BOMB")
 
 
+def test_oversized_zip_directory(tmp_path):
+    p = tmp_path / "names.xlsx"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_STORED) as z:
+        for i in range(1700):
+            z.writestr(f"{i:05d}" + "x" * 2500, b"")
+    refused(p, "OPEN_ZIP_BOMB")
+
+
 def test_billion_laughs_in_workbook_xml(good, tmp_path):
     p = rezip(good, tmp_path / "laughs.xlsx", change={WORKBOOK_XML: BILLION_LAUGHS})
     refused(p, "OPEN_XML_HOSTILE")
@@ -313,6 +321,17 @@ def test_cells_without_references_are_bounded_too(tmp_path):
     refused(p, "OPEN_TOO_MANY_CELLS")
 
 
+def test_shared_strings_count_that_lies(tmp_path):
+    """calamine reserves room for ``uniqueCount`` strings up front: 4 billion aborts it."""
+    import re
+    src = layout_return(tmp_path / "src.xlsx")
+
+    def lie(xml: bytes) -> bytes:
+        return re.sub(rb'uniqueCount="[0-9]+"', b'uniqueCount="4000000000"', xml)
+    p = rezip(src, tmp_path / "sst.xlsx", change={"xl/sharedStrings.xml": lie})
+    refused(p, "OPEN_CORRUPT")
+
+
 def test_formatted_empty_cells_far_away_are_fine(tmp_path):
     src = layout_return(tmp_path / "src.xlsx")
 
@@ -321,6 +340,25 @@ def test_formatted_empty_cells_far_away_are_fine(tmp_path):
                            b'<row r="1048576"><c r="XFD1048576" s="0"/></row></sheetData>')
     p = rezip(src, tmp_path / "styled.xlsx", change={"xl/worksheets/sheet3.xml": styled})
     assert check_file(p).ok
+
+
+@pytest.mark.parametrize("xml, span", [
+    (b'<row r="2"><c r="B2"><v>1</v></c><c r="D9" s="1"/></row>', "B2:B2"),
+    (b'<row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576" a="/>"><v>1</v></c></row>',
+     "A1:XFD1048576"),  # a quoted ">" does not make a filled cell look empty
+    (b'<row r="1"><c r="A1"><v>1</v></c><c a=\' r="A1"\' r="XFD1048576"><v>1</v></c></row>',
+     "A1:XFD1048576"),  # nor does r="..." inside another attribute's value
+    (b'<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><x:c r="D9"><x:v>1</x:v></x:c></x:row>',
+     "A1:D9"),  # prefixed elements
+    (b'<row><c><v>1</v></c><c><v>1</v></c></row><row r="5"><c/><c><v>2</v></c></row>',
+     "A1:B5"),  # no r attributes: positions follow on
+    (b'<cols><col min="1" max="16384"/></cols><c:chart/><row r="1"><c r="A1" s="2"/></row>',
+     None),  # only formatting: nothing for calamine to allocate
+])
+def test_sheet_extent(xml, span):
+    from cm_excel.intake.extent import sheet_extent
+    extent = sheet_extent(xml)
+    assert (str(extent) if extent else None) == span
 
 
 # --- passing, with notes ---------------------------------------------------------------------

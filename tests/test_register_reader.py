@@ -562,24 +562,27 @@ NUMBER = schema.Column("Target", "target", schema.NUMBER)
 A_DATE = schema.Column("Date", "date", schema.DATE)
 
 
+@hsettings(deadline=None)
 @given(st.decimals(min_value=0, max_value=10**9, places=2))
 def test_money_typed_as_text_reads_as_its_number(amount):
     for text in (f"£{amount:,.2f}", f" {amount:,} ", f"{amount}"):
         assert convert(text, MONEY) == pytest.approx(float(amount))
 
 
+@hsettings(deadline=None)
 @given(st.integers(min_value=0, max_value=1000))
 def test_percent_text_reads_as_a_fraction(percent):
     assert convert(f"{percent}%", NUMBER) == pytest.approx(percent / 100)
 
 
+@hsettings(deadline=None)
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)))
 def test_dates_typed_the_uk_or_iso_way(day):
     for text in (day.isoformat(), f"{day:%d/%m/%Y}", f"{day.day} {day:%b %Y}"):
         assert convert(text, A_DATE) == day
 
 
-@hsettings(max_examples=300)
+@hsettings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(), st.floats(), st.integers(), st.booleans(), st.datetimes()))
 def test_any_cell_value_converts_or_gives_a_bad_cell(value):
     for column in (*schema.CONTRACTS.columns, *schema.SLA_KPIS.columns, *schema.BUDGETS.columns):

@@ -292,7 +292,8 @@ def _dv_for(wb, table: str, header: str, row_index: int = 0):
 def test_numeric_inputs_accept_numbers_of_zero_or_more(books):
     perf, fin = books[("VS-001", tc.PERFORMANCE)], books[("VS-001", tc.FINANCIAL)]
     cases = [(perf, "PerformanceReturn", "Numerator", 0), (perf, "PerformanceReturn", "Actual", 1),
-             (perf, "Incidents", "Clients Affected", 0), (perf, "Incidents", "Estimated Cost (£)", 0),
+             (perf, "Incidents", "Clients Affected", 0),
+             (perf, "Incidents", "Estimated Cost (£)", 0),
              (fin, "FinancialReturn", "Quarter Actual", 0),
              (fin, "FinancialReturn", "Forecast Outturn", 0)]
     for wb, table, header, i in cases:
@@ -422,7 +423,8 @@ def test_the_office_can_restyle_and_reword_in_its_workspace(tmp_path, register):
 
 def test_the_register_folder_is_the_default_workspace(tmp_path, register):
     (tmp_path / "workbook_templates").mkdir()
-    (tmp_path / "workbook_templates" / "template_style.json").write_text('{"input_fill": "#ABCDEF"}')
+    (tmp_path / "workbook_templates" / "template_style.json").write_text(
+        '{"input_fill": "#ABCDEF"}')
     located = replace(register, path=str(tmp_path / "register.xlsx"))
     paths = write_templates(located, PERIOD, tmp_path / "out")
     cell = table_cells(openpyxl.load_workbook(paths[1]), "FinancialReturn")[1][0][3]
@@ -441,3 +443,38 @@ def test_a_broken_style_file_is_named_in_the_error(tmp_path, register, style, wo
     with pytest.raises(WorkspaceError, match=words):
         write_templates(register, PERIOD, tmp_path / "out", workspace_root=tmp_path)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("text, words", [
+    ("# Hello {{ contrat.contract_id }}\n", "contrat"),
+    ("{% if office_name %}never closed\n", "line"),
+])
+def test_a_broken_instructions_text_is_named_in_the_error(tmp_path, register, text, words):
+    (tmp_path / "workbook_templates").mkdir()
+    (tmp_path / "workbook_templates" / "instructions_performance.md.j2").write_text(text)
+    with pytest.raises(WorkspaceError, match=words) as caught:
+        write_templates(register, PERIOD, tmp_path / "out", workspace_root=tmp_path)
+    assert "instructions_performance.md.j2" in str(caught.value)
+
+
+def test_instruction_marks_become_line_kinds_and_bold_parts():
+    from cm_excel.templates import instructions as instr
+
+    lines = instr.parse("# Title\n\n\n## Head\n- a **b** c\nplain\n\n")
+    assert [(ln.kind, ln.text) for ln in lines] == [
+        (instr.TITLE, "Title"), (instr.BLANK, ""), (instr.HEADING, "Head"),
+        (instr.BULLET, "a **b** c"), (instr.PARAGRAPH, "plain")]
+    assert instr.segments("a **b** c") == [(False, "a "), (True, "b"), (False, " c")]
+    assert instr.plain("a **b** c") == "a b c"
+
+
+def test_a_heading_never_ends_a_printed_page():
+    from cm_excel.templates import instructions as instr
+    from cm_excel.templates.writer import PAGE_HEIGHT, _keep_headings_with_text
+
+    lines = [instr.Line(instr.PARAGRAPH, "x")] * 3 + [instr.Line(instr.HEADING, "H"),
+                                                      instr.Line(instr.PARAGRAPH, "y")]
+    fits = [100, 100, 100, 24, 40]
+    assert _keep_headings_with_text(lines, fits) == []
+    crowded = [PAGE_HEIGHT - 150, 50, 50, 24, 40]  # heading fits, its text would not
+    assert _keep_headings_with_text(lines, crowded) == [3]

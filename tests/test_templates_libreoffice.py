@@ -20,7 +20,9 @@ TIMEOUT = 180
 
 
 def _tool(name: str, package: str) -> str:
-    found = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+    found = shutil.which(name)
+    if not found and Path(f"/usr/bin/{name}").exists():
+        found = f"/usr/bin/{name}"
     if not found:
         pytest.fail(f"{name} is not installed: these tests need it (install {package})",
                     pytrace=False)

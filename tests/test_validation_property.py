@@ -43,7 +43,7 @@ coords = st.tuples(st.integers(0, 7), st.integers(1, 14), st.integers(1, 9))
 values = st.one_of(
     st.none(),
     st.sampled_from(TEXTS),
-    st.text(max_size=12),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),
     st.integers(-10**6, 10**6),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.dates(date(1990, 1, 1), date(2040, 12, 31)),
@@ -84,8 +84,11 @@ def apply(wb: openpyxl.Workbook, edit) -> None:
         ws, name = _sheet(wb, args[0]), args[1].strip() or "Sheet"
         if name.casefold() not in {s.title.casefold() for s in wb.worksheets}:
             ws.title = name
-    elif op == "remove" and len(wb.worksheets) > 1:
-        wb.remove(_sheet(wb, args[0]))
+    elif op == "remove":
+        ws = _sheet(wb, args[0])
+        # A workbook must keep at least one visible sheet (Excel's rule, and openpyxl's).
+        if any(s is not ws and s.sheet_state == "visible" for s in wb.worksheets):
+            wb.remove(ws)
 
 
 _A1 = re.compile(r"^([A-Z]{1,3}[1-9][0-9]*)?$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from cm_excel.validation.rules import catalogue
 from validation_fixtures import (COUNT, DAYS, GOOD_RECORDS, PERCENT, PERIOD, SIGN_OFF,
                                  KnownHistory, add_table_row, check, clear_row, codes, edit, found,
                                  kpis_with, lines_with, make_register, rename_header,
-                                 steady_history, table_cell, valid_return, where, where_field,
+                                 steady_history, valid_return, where, where_field,
                                  where_meta, where_sign_off)
 
 E, Q, W = Level.ERROR, Level.QUERY, Level.WARNING
@@ -199,6 +199,19 @@ def test_RECEIVED_EARLY(tmp_path, register):
     assert not found(later, "RECEIVED_EARLY")
 
 
+def test_received_early_is_judged_in_uk_time(tmp_path, register):
+    q1 = Period(2026, 1)  # ends 30 Jun 2026, in British Summer Time
+    path = valid_return(tmp_path, FIN, register=register, period=q1,
+                        lines=lines_with(register, {}, period=q1),
+                        sign_off={**SIGN_OFF, "Sign-off Date": date(2026, 6, 30)})
+    just_after = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)  # 00:30 on 1 July in the UK
+    assert not found(check(path, register, KnownHistory(), received_at=just_after),
+                     "RECEIVED_EARLY")
+    just_before = datetime(2026, 6, 30, 22, 30, tzinfo=timezone.utc)
+    assert found(check(path, register, KnownHistory(), received_at=just_before),
+                 "RECEIVED_EARLY", W)
+
+
 # --- structure --------------------------------------------------------------------------------
 
 def test_TABLE_MISSING(perf, register):
@@ -213,6 +226,13 @@ def test_TABLE_MISSING(perf, register):
 def test_COLUMN_MISSING(perf, register):
     edit(perf, lambda wb: rename_header(wb, "Complaints", "Category", "Type of complaint"))
     assert_only(check(perf, register), "COLUMN_MISSING", E, ("Complaints", "A5"))
+
+
+def test_a_missing_key_column_is_reported_once(perf, register):
+    edit(perf, lambda wb: rename_header(wb, "PerformanceReturn", "KPI Code", "Code"))
+    result = check(perf, register)
+    assert_only(result, "COLUMN_MISSING", E, ("Performance", "A5"))
+    assert len(found(result, "COLUMN_MISSING")) == 1
 
 
 # --- performance KPIs ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ reputational risk to the PCC has or is likely to take place". So a flag is raise
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Iterator
 
 from .catalogue import BY_CODE
@@ -43,11 +44,20 @@ def _flag(contract_id: str, detail: str, evidence: list[str], refs: list[str]) -
                 tuple(refs))
 
 
+def _day(text) -> str:
+    """``9 Dec 2026`` for an ISO date; other text as it is."""
+    try:
+        d = date.fromisoformat(str(text).strip()[:10])
+    except ValueError:
+        return str(text)
+    return f"{d.day} {d:%b %Y}"
+
+
 def _about(inc: "Incident") -> str:
     words = " ".join(str(inc.description or "").split())
     if len(words) > 60:
         words = words[:57].rstrip() + "..."
-    when = f" on {inc.date}" if inc.date else ""
+    when = f" on {_day(inc.date)}" if inc.date else ""
     return f"Incident{when}" + (f" ('{words}')" if words else "")
 
 

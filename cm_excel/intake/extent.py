@@ -17,15 +17,25 @@ from dataclasses import dataclass
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"  # some writers use <x:c>; <c:chart> must not match
-# Any cell start tag; group 1 = "/" when self-closing.
-_ANY_CELL = re.compile(rb"<" + _PREFIX + rb"c(?=[\s/>])[^>]*?(/?)>")
-# Cell start tags carrying an r attribute: letters, digits, "/" when self-closing.
-_CELL_WITH_REF = re.compile(
-    rb"<" + _PREFIX + rb"c\s[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?([0-9]{1,7})[\"'][^>]*?(/?)>")
-# Slow path: rows and cells in document order.
-_ROW_OR_CELL = re.compile(rb"<" + _PREFIX + rb"(row|c)(?=[\s/>])([^>]*?)(/?)>")
-_R_ATTR = re.compile(rb"\br\s*=\s*[\"']\$?([A-Za-z]{0,3})\$?([0-9]{1,7})[\"']")
+# Fast path, for what Excel, LibreOffice, openpyxl and xlsxwriter write: unprefixed cells
+# whose first attribute is r="A1". Literal-led patterns let the regex engine skip ahead.
+_CELL_TAG = re.compile(rb"<c[\s/>]")
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_CELL_REF_FIRST = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>')  # group 3 ends "/" if empty
+# Slow path: rows and cells in document order, any prefix (<x:c>), r anywhere or absent.
+# Attributes are read by the XML grammar (a quoted value may hold ">" or text like r="A1").
+# The lookahead keeps <cols>, <cfRule> and <c:chart> from matching.
+_ATTRS = rb"""((?:\s+[^\s=/>"']+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>"""
+_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])" + _ATTRS)
+_ATTR = re.compile(rb"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF = re.compile(rb"\$?([A-Za-z]{0,3})\$?([0-9]{1,7})")
+# The attributes after r="A1" of a fast-path cell, when the tag is really self-closing.
+_EMPTY_TAG_REST = re.compile(rb"""(?:\s+[^\s=/>"']+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/""")
+
+
+def _empty(rest: bytes) -> bool:
+    """True when a tag whose attributes (after r) are ``rest`` is self-closing: no value."""
+    return rest.endswith(b"/") and _EMPTY_TAG_REST.fullmatch(rest) is not None
 
 
 @dataclass(frozen=True)
@@ -60,29 +70,31 @@ def _col(letters: bytes) -> int:
 
 def sheet_extent(xml: bytes) -> Extent | None:
     """The extent of a worksheet part's non-empty cells, or None when it has none."""
-    total = len(_ANY_CELL.findall(xml))
-    if total == 0:
-        return None
-    refs = _CELL_WITH_REF.findall(xml)
-    if len(refs) == total:  # the usual case: every cell says where it is
-        rows = [r for _c, r, slash in refs if not slash]
-        if not rows:
-            return None
-        letters = {c for c, _r, slash in refs if not slash}
-        cols = [_col(c) for c in letters]
-        nums = list(map(int, rows))
-        return Extent(min(nums) - 1, min(cols), max(nums) - 1, max(cols))
+    if not _PREFIXED_CELL.search(xml):
+        refs = _CELL_REF_FIRST.findall(xml)
+        if len(refs) == len(_CELL_TAG.findall(xml)):  # every cell says where it is
+            full = [(c, r) for c, r, rest in refs if not _empty(rest)]
+            if not full:
+                return None
+            rows = [r for _c, r in full]
+            letters = {c for c, _r in full}
+            cols = [_col(c) for c in letters]
+            nums = list(map(int, rows))
+            return Extent(min(nums) - 1, min(cols), max(nums) - 1, max(cols))
     return _walk(xml)
 
 
 def _walk(xml: bytes) -> Extent | None:
-    """Follow rows and cells in order, for writers that leave out ``r`` attributes."""
+    """Follow rows and cells in order, for writers that leave out ``r`` or use a prefix."""
     row, col = -1, -1
     first_row = first_col = None
     last_row = last_col = -1
     for m in _ROW_OR_CELL.finditer(xml):
         name, attrs, slash = m.groups()
-        ref = _R_ATTR.search(attrs)
+        ref = None
+        for a in _ATTR.finditer(attrs):
+            if a.group(1) == b"r":
+                ref = _REF.fullmatch(a.group(2) if a.group(2) is not None else a.group(3))
         if name == b"row":
             row = int(ref.group(2)) - 1 if ref else row + 1
             col = -1

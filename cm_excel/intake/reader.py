@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..errors import CmExcelError
 from ..templates.contract import (CONTRACT_FIELDS, CONTRACT_SHEET, KINDS, META_KEYS, META_SHEET,
@@ -158,6 +158,18 @@ class _Sheet:
 
     def cell(self, r: int, c: int) -> Cell:
         return Cell(self.value(r, c), self.name, xl_rowcol_to_cell(r, c))
+
+    def values(self, r: int, cols: list[int]) -> list:
+        """The row's values in the given columns (None for empty), for reading many rows."""
+        i = r - self.r0
+        raw = self.rows[i] if 0 <= i < len(self.rows) else ()
+        n, c0 = len(raw), self.c0
+        out = []
+        for c in cols:
+            j = c - c0
+            v = raw[j] if 0 <= j < n else ""
+            out.append(None if v == "" else v)
+        return out
 
     def row_items(self, r: int) -> list[tuple[int, object]]:
         """(column, value) of the row's non-empty cells."""
@@ -312,7 +324,7 @@ def _read_by_definition(t: TableContract, tdef: TableDef, sheet: _Sheet, notes: 
         header_row, first_data = tdef.first_row - 1, tdef.first_row
     # Columns typed just right of the table (LibreOffice does not extend tables) count too.
     last_col = tdef.last_col
-    while sheet.value(header_row, last_col + 1) is not None:
+    while tdef.header_rows > 0 and sheet.value(header_row, last_col + 1) is not None:
         last_col += 1
     headers = []
     for c in range(tdef.first_col, last_col + 1):
@@ -375,25 +387,29 @@ def _read_rows(t: TableContract, sheet: _Sheet, header_row: int, first_data: int
             extra.setdefault(label, c)
         elif key in columns:
             notes.append(f"Table {t.name} has the column '{key}' twice; the first, in column "
-                         f"{xl_rowcol_to_cell(0, columns[key])[:-1]}, was read.")
+                         f"{xl_col_to_name(columns[key])}, was read.")
         else:
             columns[key] = c
     anchor_col = min([c for c, _ in headers], default=0)
     anchor = Cell(None, sheet.name, xl_rowcol_to_cell(header_row, anchor_col))
     mapped = list(columns.items()) + list(extra.items())
+    keys, cols = [k for k, _c in mapped], [c for _k, c in mapped]
+    letters = [xl_col_to_name(c) for c in cols]
     last = sheet.last_row if not has_totals or table_end is None else table_end
     rows: list[dict[str, Cell]] = []
     below_end: list[int] = []
     r = first_data
     while r <= last:
-        cells = {key: sheet.cell(r, c) for key, c in mapped}
-        if all(cell.blank for cell in cells.values()):
+        vals = sheet.values(r, cols)
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals):
             if table_end is not None and r > table_end:
                 break  # below a defined table, only rows continuing it directly are its own
             r += 1
             continue
         if table_end is not None and r > table_end:
             below_end.append(r)
+        n = str(r + 1)
+        cells = {k: Cell(v, sheet.name, col + n) for k, v, col in zip(keys, vals, letters)}
         row = {h: cells.get(h, anchor) for h in t.headers}
         row.update((k, cells[k]) for k in extra)
         rows.append(row)
@@ -403,9 +419,9 @@ def _read_rows(t: TableContract, sheet: _Sheet, header_row: int, first_data: int
                      f"('{sheet.name}'!{below_end[0] + 1}:{below_end[-1] + 1}) were read as "
                      "part of it.")
     later = next((q for q in range(r + 1, last + 1)
-                  if any(sheet.value(q, c) is not None for _k, c in mapped)), None)
+                  if any(v is not None for v in sheet.values(q, cols))), None)
     if later is not None:
-        first = min(c for _k, c in mapped)
+        first = min(cols)
         notes.append(f"Something is typed below table {t.name}, from "
                      f"'{sheet.name}'!{xl_rowcol_to_cell(later, first)}, after a blank row; "
                      "it was not read as part of the table.")

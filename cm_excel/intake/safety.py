@@ -36,6 +36,7 @@ from .package import CONTENT_TYPES_PART, WORKBOOK_PART, PackageError, local, par
 MiB = 1024 * 1024
 DEFAULT_MAX_BYTES = 50 * MiB  # a filled return is well under 1 MB
 MAX_ENTRIES = 10_000  # a return has about 30 parts
+MAX_DIRECTORY_BYTES = 4 * MiB  # the zip's central directory; a return's is about 3 KB
 MAX_PART_BYTES = 100 * MiB  # a return's largest part is about 1 MB
 MAX_TOTAL_BYTES = 500 * MiB
 MIN_INFLATE_RATIO = 0.01  # POI default: compressed/inflated below 1:100 is a bomb
@@ -267,6 +268,7 @@ class _Package:
 
     def __init__(self, data: bytes):
         self.data = data
+        _bound_directory(data)  # before zipfile builds an object per entry
         try:
             self.zf = zipfile.ZipFile(io.BytesIO(data))
             self.infos = self.zf.infolist()
@@ -295,14 +297,10 @@ class _Package:
         return None if info is None else self.inflate(info)
 
     def inflate(self, info: zipfile.ZipInfo) -> bytes:
-        chunks = list(self._inflate(info))
+        chunks = list(self.chunks(info))
         return b"".join(chunks)
 
-    def drain(self, info: zipfile.ZipInfo) -> None:
-        for _ in self._inflate(info):
-            pass
-
-    def _inflate(self, info: zipfile.ZipInfo):
+    def chunks(self, info: zipfile.ZipInfo):
         """Yield the part's bytes, refusing as soon as a limit is passed or the data is bad."""
         self.inflated.add(info.filename.casefold())
         data, off = self.data, info.header_offset
@@ -363,6 +361,23 @@ class _Package:
             raise _Refuse("OPEN_CORRUPT")
 
 
+def _bound_directory(data: bytes) -> None:
+    """Refuse a zip whose directory is too big, read from its end record (and the ZIP64
+    one when the end record's fields are saturated). Missing records are zipfile's to judge."""
+    eocd = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if eocd < 0 or eocd + 22 > len(data):
+        return
+    entries, cd_size = struct.unpack_from("<HI", data, eocd + 10)
+    locator = eocd - 20
+    if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and locator >= 0 \
+            and data[locator:locator + 4] == b"PK\x06\x07":
+        at = struct.unpack_from("<Q", data, locator + 8)[0]
+        if at + 56 <= len(data) and data[at:at + 4] == b"PK\x06\x06":
+            entries, cd_size = struct.unpack_from("<QQ", data, at + 32)
+    if entries > MAX_ENTRIES or cd_size > MAX_DIRECTORY_BYTES:
+        raise _Refuse("OPEN_ZIP_BOMB")
+
+
 def _check_package(data: bytes) -> list[SafetyNote]:
     pkg = _Package(data)
     names = [n.casefold() for n in pkg.names()]
@@ -418,8 +433,29 @@ def _check_package(data: bytes) -> list[SafetyNote]:
                 raise _Refuse("OPEN_TOO_MANY_CELLS", sheet=sheet_parts[key], span=str(extent),
                               cells=extent.cells)
         elif key not in pkg.inflated:
-            pkg.drain(info)
+            _check_part(pkg, info)
     return _notes(names)
+
+
+_SST_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst[\s>][^>]*>")
+_UNIQUE_COUNT = re.compile(rb"""\suniqueCount\s*=\s*["']\s*([0-9]+)""")
+
+
+def _check_part(pkg: _Package, info: zipfile.ZipInfo) -> None:
+    """Inflate a part that is not a worksheet. A shared-strings part is also checked: calamine
+    reserves memory for as many strings as its ``uniqueCount`` claims (a claim of 4 billion
+    aborts the process), so the claim must not exceed the strings the part can hold."""
+    chunks = pkg.chunks(info)
+    head = next(chunks, b"")
+    if not info.filename.lower().endswith(".xml") or not _SST_START.search(head[:8192]):
+        for _ in chunks:
+            pass
+        return
+    data = head + b"".join(chunks)
+    claim = _UNIQUE_COUNT.search(_SST_START.search(data).group(0))
+    items = data.count(b"<si") + data.count(b":si")  # generous: every <si> could be a string
+    if claim and int(claim.group(1)) > items + 1024:
+        raise _Refuse("OPEN_CORRUPT")
 
 
 def _zip_kind(names: list[str]) -> str:

@@ -84,6 +84,8 @@ def schema_version(conn: sqlite3.Connection) -> int:
 def migrate(conn: sqlite3.Connection, path: str | Path = "ledger") -> int:
     """Apply every migration newer than the ledger's version; return the version reached."""
     _check_not_newer(conn, path)
+    if schema_version(conn) >= latest_version():
+        return schema_version(conn)  # up to date: no write lock needed
     for version, sql_path in migrations():
         with transaction(conn):
             # Re-read inside the write lock: another process may have migrated meanwhile.

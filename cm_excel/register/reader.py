@@ -47,7 +47,7 @@ _SAFE_ID = re.compile(SAFE_ID_PATTERN)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-encrypted .xlsx
 _MAX_UNPACKED_BYTES = 200 * 2**20
 _KNOBS_BY_WORDS = {words(k.setting): k for k in KNOBS}
-_HIGHER, _LOWER, _INFO = "higher is better", "lower is better", "for information"
+_HIGHER, _LOWER = "higher is better", "lower is better"
 
 
 def read_register(path) -> Register:
@@ -168,8 +168,11 @@ def _open(path: Path, found: _Found):
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return unreadable("this file is not an Excel workbook (.xlsx); save the register as an "
                           "Excel Workbook (.xlsx)")
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        unpacked = 0  # damaged: openpyxl below says so in one line
     if unpacked > _MAX_UNPACKED_BYTES:  # a register is small; this is a decompression bomb
         return unreadable(f"this file unpacks to {unpacked // 2**20} MB, far more than a "
                           "register holds; it is not read")

@@ -21,12 +21,14 @@ from collections import defaultdict
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..atomic import atomic_path
+from ..errors import WorkspaceError
 from ..templates.contract import META_SHEET
 from ..validation.findings import LEVEL_ORDER, Finding, Level, sort_key
 from ..validation.result import ValidationResult
@@ -88,6 +90,17 @@ def write_feedback(result: ValidationResult, target: str | Path, *,
     """
     target = Path(target)
     findings = sorted(result.findings, key=sort_key)
+    if source is not None:
+        try:
+            return _write(result, findings, target, source)
+        except WorkspaceError:
+            raise  # the target is locked (open in Excel): the caller decides
+        except Exception:  # something in their file openpyxl cannot write back: list only
+            pass
+    return _write(result, findings, target, None)
+
+
+def _write(result: ValidationResult, findings: list[Finding], target: Path, source) -> Path:
     wb, copied = _their_return(source)
     ws = wb.create_sheet(_free_title(wb, PROBLEMS_SHEET), 0)
     _problems_sheet(ws, result, findings, copied, set(wb.sheetnames))
@@ -98,7 +111,7 @@ def write_feedback(result: ValidationResult, target: str | Path, *,
     wb.active = 0
     wb.properties.creator = "cm-excel"
     wb.properties.lastModifiedBy = "cm-excel"
-    wb.properties.title = f"Feedback on {result.file}"
+    wb.properties.title = _clean(f"Feedback on {result.file}")[:250]
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return target
@@ -236,9 +249,15 @@ def _lines(text: str, width: int) -> int:
 def _text(ws, row: int, col: int, value: str):
     """Write text that stays text, whatever it starts with (never a formula)."""
     cell = ws.cell(row=row, column=col)
-    cell.value = value
+    cell.value = _clean(value)
     cell.data_type = "s"
     return cell
+
+
+def _clean(text: str) -> str:
+    """Text XML can carry: control characters (a provider's stray tab or form feed, quoted
+    in a message) are replaced, and Excel's 32,767-character cell limit is respected."""
+    return ILLEGAL_CHARACTERS_RE.sub("?", str(text))[:32_000]
 
 
 # --- marking their cells ---------------------------------------------------------------------
@@ -263,7 +282,7 @@ def _mark_cells(wb, findings: list[Finding]) -> None:
             + (f"\nWhat to do: {f.action}" if f.action else "") for f in here)
         if cell.comment is not None and cell.comment.text:
             text += f"\n\n(Your note: {cell.comment.text})"
-        comment = Comment(text, "cm-excel")
+        comment = Comment(_clean(text), "cm-excel")
         comment.width, comment.height = 320, min(60 + 18 * text.count("\n") + len(text) // 3,
                                                  600)
         try:

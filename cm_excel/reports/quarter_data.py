@@ -271,6 +271,7 @@ class Restatement:
     new_value: str | None
     file: str
     previous_file: str
+    received: datetime | None = None  # when the new version arrived, UK time (naive)
 
 
 @dataclass(frozen=True)
@@ -640,7 +641,7 @@ def _restatements(conn, current: list[Source], by_id: dict[int, Source]) -> list
             continue
         out.append(Restatement(
             new.contract_id, new.kind, new.version, old.version if old else None, r["item"],
-            r["old_value"], r["new_value"], new.file, old.file if old else ""))
+            r["old_value"], r["new_value"], new.file, old.file if old else "", new.received_uk))
     out.sort(key=lambda x: (x.contract_id, KINDS.index(x.kind), x.version or 0))
     return out
 

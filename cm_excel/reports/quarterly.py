@@ -53,6 +53,7 @@ class _Ctx:
     overview: list[ContractOverview]
     settings: Settings
     st: Styles
+    widths: tuple = ()  # column widths of the sheet being written
 
     @property
     def period_line(self) -> str:
@@ -95,6 +96,7 @@ def _start(wb, ctx: _Ctx, name: str, title: str, widths, *, freeze_col: int = 1,
            repeat_to: int = HEADER_ROW):
     ws = wb.add_worksheet(name)
     set_widths(ws, widths)
+    ctx.widths = tuple(widths)
     ws.set_row(0, 24)
     put(ws, 0, 0, title, ctx.st.title())
     put(ws, 1, 0, ctx.period_line, ctx.st.subtitle())
@@ -106,17 +108,27 @@ def _start(wb, ctx: _Ctx, name: str, title: str, widths, *, freeze_col: int = 1,
 
 
 def _header(ws, ctx: _Ctx, row: int, headers, height: float = 30) -> None:
-    ws.set_row(row, height)
+    # bold text is wider: allow a character less per line
+    fit = wrapped_height([(h, w - 1) for h, w in zip(headers, ctx.widths) if h])
+    ws.set_row(row, max(height, fit))
     for col, text in enumerate(headers):
         put(ws, row, col, text, ctx.st.header())
+
+
+def _write(ws, ctx: _Ctx, row: int, values, fmts) -> None:
+    """One row, made tall enough for its wrapped text (LibreOffice does not grow rows)."""
+    write_row(ws, row, values, fmts)
+    wrapped = [(v, w) for v, f, w in zip(values, fmts, ctx.widths)
+               if isinstance(v, str) and getattr(f, "text_wrap", 0)]
+    if wrapped:
+        ws.set_row(row, wrapped_height(wrapped))
 
 
 def _rows(ws, ctx: _Ctx, first_row: int, rows, formats) -> int:
     """Write rows; a format may be a callable of the value (RAG words). Returns next row."""
     row = first_row
     for values in rows:
-        fmts = [f(v) if callable(f) else f for f, v in zip(formats, values)]
-        write_row(ws, row, values, fmts)
+        _write(ws, ctx, row, values, [f(v) if callable(f) else f for f, v in zip(formats, values)])
         row += 1
     return row
 
@@ -140,9 +152,10 @@ def _kind(kind: str) -> str:
 
 def _summary(wb, ctx: _Ctx) -> None:
     data, st = ctx.data, ctx.st
-    widths = (13, 26, 26, 13, 13, 13, 9, 46)
+    widths = (11, 24, 22, 12, 12, 12, 9, 44)
     ws = wb.add_worksheet("Summary")
     set_widths(ws, widths)
+    ctx.widths = widths
     page_setup(ws, period_label=f"SMG quarterly report {data.period.label}",
                marking=ctx.settings.protective_marking, repeat=None, title="Summary")
     ws.set_row(0, 26)
@@ -187,7 +200,7 @@ def _summary(wb, ctx: _Ctx) -> None:
                             counts["not_yet_due"]), [num] * 7)
     row += 3
 
-    _section(ws, ctx, row, "Contracts", 7)
+    _section(ws, ctx, row, "RAG by contract", 7)
     row += 1
     _header(ws, ctx, row, ("Contract ID", "Service", "Provider", "Performance", "Finance",
                            "Overall", "Flags", "Recommended Action"))
@@ -208,25 +221,26 @@ def _summary(wb, ctx: _Ctx) -> None:
     row += 1
     attention = sorted((f for f in ctx.flags if f.needs_smg), key=attention_sort_key)
     if not attention:
-        ws.merge_range(row, 0, row, 7, "No flag needs SMG's attention this quarter.", st.note())
+        ws.merge_range(row, 0, row, 7, "No flag needs SMG's attention this quarter.",
+                       st.note(wrap=True))
         row += 1
     else:
         ws.set_row(row, 30)
-        for col, text in ((0, "Contract ID"), (1, "Flag"), (2, "Severity"),
+        for col, text in ((0, "Contract ID"), (1, "Flag"), (6, "Severity"),
                           (7, "Recommended Action")):
             put(ws, row, col, text, st.header())
-        ws.merge_range(row, 3, row, 6, "", st.header())
-        put(ws, row, 3, "Detail", st.header())
+        ws.merge_range(row, 2, row, 5, "", st.header())
+        put(ws, row, 2, "Detail", st.header())
         row += 1
-        detail_width = sum(widths[3:7])
+        detail_width = sum(widths[2:6])
         for f in attention:
             ws.set_row(row, wrapped_height([(f.detail, detail_width), (f.action, widths[7]),
                                             (f.code, widths[1])]))
             put(ws, row, 0, f.contract_id, st.cell())
             put(ws, row, 1, f.code, st.cell(wrap=True))
-            put(ws, row, 2, f.severity, st.rag(f.severity))
-            ws.merge_range(row, 3, row, 6, None, st.cell(wrap=True))
-            put(ws, row, 3, f.detail, st.cell(wrap=True))
+            ws.merge_range(row, 2, row, 5, "", st.cell(wrap=True))
+            put(ws, row, 2, f.detail, st.cell(wrap=True))
+            put(ws, row, 6, f.severity, st.rag(f.severity))
             put(ws, row, 7, f.action, st.cell(wrap=True))
             row += 1
     row += 1
@@ -236,7 +250,7 @@ def _summary(wb, ctx: _Ctx) -> None:
             + ". Every flag names its evidence (return file, sheet and cell, or register row) "
               "on the Risk Flags sheet.")
     ws.set_row(row, 28)
-    ws.merge_range(row, 0, row, 7, note, st.note())
+    ws.merge_range(row, 0, row, 7, note, st.note(wrap=True))
     ws.print_area(0, 0, row, 7)
 
 
@@ -245,27 +259,29 @@ def _summary(wb, ctx: _Ctx) -> None:
 
 def _contracts(wb, ctx: _Ctx) -> None:
     st = ctx.st
-    headers = ("Contract ID", "Service", "Provider", "Provider Contract Manager",
-               "Lead Officer", "Deputy Officer", "Annual Value (£)", "Client Group Size",
-               "End Date", "Performance RAG", "Finance RAG", "Overall RAG", "Flags",
-               "Red Flags", "Amber Flags", "Recommended Action", "Register Row")
-    widths = (12, 28, 24, 22, 16, 16, 13, 10, 12, 12, 11, 10, 7, 7, 7, 40, 24)
+    headers = ("Contract ID", "Service", "Provider", "Lead Officer", "Deputy Officer",
+               "Annual Value (£)", "Client Group Size", "End Date", "Performance RAG",
+               "Finance RAG", "Overall RAG", "Flags", "Red Flags", "Amber Flags",
+               "Recommended Action", "Register Row")
+    widths = (11, 24, 20, 14, 14, 12, 9, 11, 12, 11, 10, 6, 6, 7, 34, 9)
     ws = _start(wb, ctx, "Contracts", "Contracts", widths)
     _header(ws, ctx, HEADER_ROW, headers)
     rows = []
     for o in ctx.overview:
         c = o.contract
-        rows.append((c.contract_id, c.service, c.provider, c.provider_contract_manager,
-                     c.lead_officer, c.deputy_officer or "None recorded", c.annual_value,
+        rows.append((c.contract_id, c.service, c.provider, c.lead_officer,
+                     c.deputy_officer or "None recorded", c.annual_value,
                      c.client_group_size, c.end_date, o.performance_rag, o.finance_rag,
-                     o.overall, len(o.flags), o.red, o.amber, o.action,
-                     ctx.data.register_ref(c)))
+                     o.overall, len(o.flags), o.red, o.amber, o.action, c.row or None))
     text, wrap = st.cell(), st.cell(wrap=True)
     rag = _rag_word(ctx)
+    num = st.cell(INTEGER, align="center")
     end = _rows(ws, ctx, HEADER_ROW + 1, rows, (
-        text, wrap, wrap, wrap, text, text, st.cell(MONEY), st.cell(INTEGER), st.cell(DATE),
-        rag, rag, rag, st.cell(INTEGER), st.cell(INTEGER), st.cell(INTEGER), wrap, text))
+        text, wrap, wrap, wrap, wrap, st.cell(MONEY), st.cell(INTEGER), st.cell(DATE),
+        rag, rag, rag, num, num, num, wrap, num))
     ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
+    put(ws, end + 1, 0, f"Register Row is the contract's row on the Contracts sheet of "
+                        f"{ctx.data.register_name}.", st.note())
 
 
 # --- KPIs ------------------------------------------------------------------------------------
@@ -284,49 +300,58 @@ def _kpi_rag_word(k, data: QuarterData) -> str:
     return "No target"
 
 
+SHOWN_QUARTERS = 4  # previous quarters shown; older ones are in a collapsed column group
+
+
 def _kpis(wb, ctx: _Ctx) -> None:
     data, st = ctx.data, ctx.st
     history = list(data.history_periods)
-    fixed = ("Contract ID", "KPI Code", "KPI", "Unit", "Direction", "Mandatory", "Target",
+    fixed = ("Contract ID", "KPI Code", "KPI", "Direction", "Mandatory", "Target",
              "Amber Threshold", "Numerator", "Denominator")
     tail = ("Actual", "RAG", "Trend (8 quarters)", "Red Quarters In A Row", "Previous RAG",
             "Commentary", "Evidence")
     headers = fixed + tuple(p.label for p in history) + tail
-    widths = ((11, 8, 26, 8, 11, 9, 9, 9, 10, 11) + (9,) * len(history)
-              + (10, 12, 16, 8, 10, 32, 44))
+    widths = ((10, 7, 20, 10, 10, 8, 9, 10, 12) + (8,) * len(history)
+              + (9, 14, 12, 8, 9, 20, 26))
     ws = _start(wb, ctx, "KPIs", "KPI results against target", widths, freeze_col=2)
-    _header(ws, ctx, HEADER_ROW, headers, height=42)
     first_hist = len(fixed)
     actual_col = first_hist + len(history)
+    hidden = max(0, len(history) - SHOWN_QUARTERS)
+    if hidden:  # older quarters: on screen behind a [+], off the printed page
+        ws.set_column(first_hist, first_hist + hidden - 1, 8, None,
+                      {"level": 1, "hidden": True})
+        ws.set_column(first_hist + hidden, first_hist + hidden, 8, None, {"collapsed": True})
+    _header(ws, ctx, HEADER_ROW, headers, height=42)
     row = HEADER_ROW + 1
     text, wrap = st.cell(), st.cell(wrap=True)
     for k in data.kpis:
         value_fmt = st.cell(UNIT_FORMATS.get(k.unit, "General"))
         previous = k.history[-1].rag if k.history else None
         word = _kpi_rag_word(k, data)
-        values = ((k.contract_id, k.kpi_code, k.name, k.unit, k.direction,
+        values = ((k.contract_id, k.kpi_code, k.name, k.direction,
                    "Yes" if k.mandatory else "No", k.target, k.amber, k.numerator,
                    k.denominator)
                   + tuple(p.actual for p in k.history)
                   + (k.actual, word, None, k.consecutive_red, previous or "",
                      k.commentary, k.ref or ""))
-        fmts = ((text, text, wrap, text, wrap, text, value_fmt, value_fmt, st.cell(DECIMAL_NUM),
+        fmts = ((text, text, wrap, wrap, text, value_fmt, value_fmt, st.cell(DECIMAL_NUM),
                  st.cell(DECIMAL_NUM))
                 + (value_fmt,) * len(history)
                 + (value_fmt, st.rag(word) if k.rag else st.plain_word(), text,
                    st.cell(INTEGER, align="center"),
                    st.rag(previous) if previous else text, wrap, wrap))
-        write_row(ws, row, values, fmts)
+        _write(ws, ctx, row, values, fmts)
         if history:
             first = max(first_hist, actual_col - 7)  # eight quarters: seven before and this one
             ws.add_sparkline(row, actual_col + 2, {
                 "range": f"'KPIs'!{column_range(first, actual_col, row)}",
-                "markers": True, "show_empty_cells_as": "gaps"})
+                "markers": True, "empty_cells": "gaps", "show_hidden": True})
         row += 1
     ws.autofilter(HEADER_ROW, 0, max(row - 1, HEADER_ROW), len(headers) - 1)
-    put(ws, row + 1, 0, "Previous quarters come from the accepted return of each quarter; a "
-                        "blank means no accepted value. RAG is judged against the register's "
-                        "targets in force in that quarter (see Rules).", st.note())
+    put(ws, row + 1, 0, "Previous quarters come from the accepted return of each quarter (a "
+                        "blank means none); RAG is judged against the register's targets in "
+                        f"force in that quarter (see Rules). The {hidden} oldest quarters are "
+                        "grouped: click + above the columns to show them.", st.note())
 
 
 DECIMAL_NUM = "#,##0.##"
@@ -342,7 +367,7 @@ def _finance(wb, ctx: _Ctx) -> None:
                "YTD Actual", "YTD Variance (£)", "YTD Variance %", "Forecast Outturn",
                "Annual Contract Value", "Forecast Less Value (£)", "Finance RAG",
                "Variance Explanation", "Evidence")
-    widths = (11, 26, 12, 12, 12, 12, 10, 12, 12, 12, 10, 12, 12, 12, 11, 30, 40)
+    widths = (9, 18, 11, 11, 11, 11, 9, 11, 11, 11, 9, 11, 11, 11, 10, 22, 26)
     ws = _start(wb, ctx, "Finance", "Budget against actual", widths)
     _header(ws, ctx, HEADER_ROW, headers, height=42)
     money, pct = st.cell(MONEY), st.cell(SIGNED_PERCENT)
@@ -357,15 +382,15 @@ def _finance(wb, ctx: _Ctx) -> None:
         if total is None:
             status = data.return_of(cid, FINANCIAL).status
             word = "Awaited" if status == NOT_YET_DUE else "No return"
-            write_row(ws, row, (cid, f"No accepted financial return ({status.lower()})")
+            _write(ws, ctx, row, (cid, f"No accepted financial return ({status.lower()})")
                       + (None,) * 10 + (contract.annual_value, None, word, None, None),
-                      (text, text) + (money,) * 13 + (st.rag(word), wrap, wrap))
+                      (text, text) + (money,) * 12 + (st.rag(word), wrap, wrap))
             row += 1
             continue
         for ln in total.lines:
             qv = _diff(ln.quarter_actual, ln.quarter_budget)
             yv = _diff(ln.ytd_actual, ln.ytd_budget)
-            write_row(ws, row, (
+            _write(ws, ctx, row, (
                 cid, ln.line, ln.annual_budget, ln.quarter_budget, ln.quarter_actual, qv,
                 _share(qv, ln.quarter_budget), ln.ytd_budget, ln.ytd_actual, yv,
                 _share(yv, ln.ytd_budget), ln.forecast_outturn, None, None, None,
@@ -374,7 +399,7 @@ def _finance(wb, ctx: _Ctx) -> None:
                  money, money, text, wrap, wrap))
             row += 1
         rag = by_contract[cid].finance_rag
-        write_row(ws, row, (
+        _write(ws, ctx, row, (
             cid, "Contract total", total.annual_budget, total.quarter_budget,
             total.quarter_actual, total.quarter_variance, total.quarter_share, total.ytd_budget,
             total.ytd_actual, total.ytd_variance, total.ytd_share, total.forecast_outturn,
@@ -429,7 +454,7 @@ def _share(diff, budget):
 
 def _risk_flags(wb, ctx: _Ctx) -> None:
     st = ctx.st
-    widths = (12, 24, 10, 56, 70, 40)
+    widths = (10, 22, 9, 50, 64, 36)
     ws = _start(wb, ctx, "Risk Flags", "Risk flags", widths)
     _header(ws, ctx, HEADER_ROW, RISK_FLAG_HEADERS)
     wrap = st.cell(wrap=True)
@@ -447,7 +472,7 @@ def _risk_flags(wb, ctx: _Ctx) -> None:
 
 def _incidents(wb, ctx: _Ctx) -> None:
     data, st = ctx.data, ctx.st
-    widths = (12, 12, 40, 10, 12, 9, 11, 11, 32, 12, 34)
+    widths = (11, 12, 38, 10, 12, 12, 11, 11, 30, 11, 32)
     ws = _start(wb, ctx, "Incidents & Complaints", "Incidents and complaints", widths)
     headers = ("Contract ID", "Date", "Description", "Clients Affected", "Estimated Cost (£)",
                "Harm Caused", "Provider Negligence", "Reputational Risk", "Action Taken",
@@ -474,15 +499,18 @@ def _incidents(wb, ctx: _Ctx) -> None:
         end += 1
 
     row = end + 1
-    _section(ws, ctx, row, "Complaints", 6)
+    _section(ws, ctx, row, "Complaints", 8)
     row += 1
-    _header(ws, ctx, row, ("Contract ID", "Date Received", "Category", "Summary", "Outcome",
-                           "Resolved Date", "Evidence"))
-    rows = [(c.contract_id, as_date(c.date_received), c.category, c.summary, c.outcome,
-             as_date(c.resolved_date), c.source.ref(c.sheet, f"A{c.row}:E{c.row}"))
+    # laid out under the incident columns: Summary under Description, Evidence under
+    # Action Taken, so the sheet keeps one set of column widths
+    _header(ws, ctx, row, ("Contract ID", "Date Received", "Summary", "Category", "Outcome",
+                           "Resolved Date", "", "", "Evidence"))
+    rows = [(c.contract_id, as_date(c.date_received), c.summary, c.category, c.outcome,
+             as_date(c.resolved_date), None, None,
+             c.source.ref(c.sheet, f"A{c.row}:E{c.row}"))
             for c in data.complaints]
     end = _rows(ws, ctx, row + 1, rows,
-                (text, st.cell(DATE), wrap, wrap, wrap, st.cell(DATE), wrap))
+                (text, st.cell(DATE), wrap, wrap, wrap, st.cell(DATE), text, text, wrap))
     if not rows:
         put(ws, end, 0, "No complaints were reported this quarter.", st.note())
 
@@ -492,7 +520,7 @@ def _incidents(wb, ctx: _Ctx) -> None:
 
 def _returns(wb, ctx: _Ctx) -> None:
     data, st = ctx.data, ctx.st
-    widths = (12, 24, 12, 15, 12, 16, 9, 10, 40, 9, 8, 8, 9)
+    widths = (12, 22, 12, 15, 12, 18, 12, 14, 40, 9, 8, 8, 9)
     ws = _start(wb, ctx, "Returns", "Returns received, late and missing", widths)
     headers = ("Contract ID", "Provider", "Return", "Status", "Due By", "Received (UK time)",
                "Version", "Working Days Late", "File", "Files Received", "Errors", "Queries",
@@ -515,7 +543,7 @@ def _returns(wb, ctx: _Ctx) -> None:
         text, wrap, text, lambda v: st.rag(v), st.cell(DATE), st.cell(DATETIME), num, num, wrap,
         num, num, num, num))
     ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
-    row = end
+    row = end + 1
     put(ws, row, 0, "Received is when the first valid version arrived (lateness is judged on "
                     "it); File and Version are the return in use.", st.note())
 
@@ -523,11 +551,11 @@ def _returns(wb, ctx: _Ctx) -> None:
     _section(ws, ctx, row, "Chase list: returns missing or rejected", 8)
     row += 1
     _header(ws, ctx, row, ("Contract ID", "Provider", "Return", "Status", "Due By",
-                           "Provider Contract Manager", "Escalation Contact", "Lead Officer",
-                           "Deputy Officer"))
-    rows = [(c.contract_id, c.provider, _kind(c.kind), c.status, c.deadline,
-             c.provider_contract_manager, c.provider_escalation_contact, c.lead_officer,
-             c.deputy_officer or "None recorded") for c in data.chase]
+                           "Lead Officer", "Deputy Officer", "Escalation Contact",
+                           "Provider Contract Manager"))
+    rows = [(c.contract_id, c.provider, _kind(c.kind), c.status, c.deadline, c.lead_officer,
+             c.deputy_officer or "None recorded", c.provider_escalation_contact,
+             c.provider_contract_manager) for c in data.chase]
     row = _rows(ws, ctx, row + 1, rows,
                 (text, wrap, text, lambda v: st.rag(v), st.cell(DATE), wrap, wrap, wrap, wrap))
     if not rows:
@@ -537,11 +565,12 @@ def _returns(wb, ctx: _Ctx) -> None:
     row += 1
     _section(ws, ctx, row, "Restatements: what changed when a return was replaced", 8)
     row += 1
-    _header(ws, ctx, row, ("Contract ID", "Return", "Version", "Replaces Version", "Item",
-                           "Old Value", "New Value", "File"))
-    rows = [(r.contract_id, _kind(r.kind), r.version, r.previous_version, r.item,
-             r.old_value, r.new_value, r.file) for r in data.restatements]
-    row = _rows(ws, ctx, row + 1, rows, (text, text, num, num, wrap, wrap, wrap, wrap))
+    _header(ws, ctx, row, ("Contract ID", "Item", "Return", "Old Value", "New Value",
+                           "Received (UK time)", "Version", "Replaces Version", "File"))
+    rows = [(r.contract_id, r.item, _kind(r.kind), r.old_value, r.new_value, r.received,
+             r.version, r.previous_version, r.file) for r in data.restatements]
+    row = _rows(ws, ctx, row + 1, rows,
+                (text, wrap, text, wrap, wrap, st.cell(DATETIME), num, num, wrap))
     if not rows:
         put(ws, row, 0, "No return was restated this quarter.", st.note())
         row += 1
@@ -566,7 +595,7 @@ def _sources(wb, ctx: _Ctx) -> None:
     st = ctx.st
     headers = ("File", "Original Name", "Contract ID", "Period", "Return", "Version", "Status",
                "Received (UK time)", "SHA-256", "Archive Path", "Used For")
-    widths = (38, 30, 11, 11, 11, 8, 10, 16, 66, 44, 22)
+    widths = (30, 24, 10, 10, 10, 8, 10, 16, 52, 30, 18)
     ws = _start(wb, ctx, "Sources", "Sources: every return used", widths)
     _header(ws, ctx, HEADER_ROW, headers)
     text, wrap = st.cell(), st.cell(wrap=True)
@@ -637,7 +666,7 @@ def _rules(wb, ctx: _Ctx) -> None:
     rows = [(k.setting, _knob_value(k, getattr(ctx.settings, k.key)), k.description,
              _knob_value(k, k.default)) for k in KNOBS]
     row = _rows(ws, ctx, HEADER_ROW + 1, rows,
-                (text, st.cell(align="left"), wrap, st.cell(align="left")))
+                (text, st.cell(align="left", wrap=True), wrap, st.cell(align="left", wrap=True)))
     put(ws, row, 0, f"Return deadline for {ctx.data.period.label}: {day(ctx.data.deadline)}.",
         st.note())
     row += 2

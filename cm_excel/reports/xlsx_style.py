@@ -109,8 +109,12 @@ class Styles:
         return self.get(border=1, border_color=BORDER_COLOUR, align="center",
                         font_color="#404040")
 
-    def note(self):
-        return self.get(italic=True, font_color="#404040", text_wrap=True)
+    def note(self, wrap: bool = False):
+        """Italic grey words; unwrapped by default so they run across empty cells."""
+        props = {"italic": True, "font_color": "#404040"}
+        if wrap:
+            props["text_wrap"] = True
+        return self.get(**props)
 
 
 def as_date(value):
@@ -159,22 +163,40 @@ def set_widths(ws, widths) -> None:
         ws.set_column(col, col, width)
 
 
+def wrapped_lines(text, width: float) -> int:
+    """How many lines ``text`` takes when wrapped in a column ``width`` characters wide.
+
+    A greedy word wrap (long words broken), as Excel and LibreOffice do; generous by a
+    character so a line never overflows in a slightly wider font.
+    """
+    per_line = max(4, int(width * 1.15) - 1)  # 10pt text in Calibri-11 width units
+    lines = 0
+    for para in str(text).split("\n"):
+        used = 0
+        lines += 1
+        for word in para.split(" "):
+            if len(word) > per_line:
+                # broken wherever the application likes (hyphens, mid-word): count it
+                # generously and start the next word on a fresh line
+                lines += math.ceil(len(word) / per_line) - (0 if used else 1)
+                used = per_line
+                continue
+            need = len(word) + (1 if used else 0)
+            if used and used + need > per_line:
+                lines += 1
+                used = 0
+                need = len(word)
+            used += need
+    return lines
+
+
 def wrapped_height(texts_and_widths, line_height: float = 13.0, minimum: float = 15.0) -> float:
     """A row height fitting wrapped text: (text, column width in characters) pairs.
 
-    Used where Excel and LibreOffice do not grow the row themselves (merged cells); the
-    estimate is deliberately generous so nothing is cut off on paper.
+    Set explicitly because LibreOffice does not grow rows for wrapped text on its own.
     """
-    lines = 1
-    for text, width in texts_and_widths:
-        if not text:
-            continue
-        per_line = max(1, int(width * 1.1) - 2)
-        count = 0
-        for para in str(text).split("\n"):
-            count += max(1, math.ceil(len(para) / per_line))
-        lines = max(lines, count)
-    return max(minimum, lines * line_height + 4)
+    lines = max([wrapped_lines(t, w) for t, w in texts_and_widths if t] or [1])
+    return max(minimum, lines * line_height + 3)
 
 
 def header_footer_text(text: str) -> str:

@@ -21,8 +21,8 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 
 from ..atomic import atomic_path
 from . import contract as tc
@@ -55,7 +55,7 @@ def fill_return(template_path: str | os.PathLike, out_path: str | os.PathLike, *
     A value of None clears the cell. Raises KeyError for a table, header or sign-off field
     the template does not have, ValueError when a table cannot grow (cells below it used).
     """
-    wb = openpyxl.load_workbook(template_path)
+    wb = openpyxl.load_workbook(template_path, rich_text=True)  # keep the bold in Instructions
     if kpis:
         _fill_keyed(wb, "PerformanceReturn", "KPI Code", kpis)
     if lines:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from ..errors import WorkspaceError
 from ..resources import office_file
 from . import contract as tc
 from .content import TemplateContent
@@ -113,8 +114,8 @@ def render(content: TemplateContent, *, office_name: str, settings,
            workspace_root: str | os.PathLike | None = None) -> list[Line]:
     """The Instructions sheet's lines for ``content``.
 
-    Raises WorkspaceError when the text is missing, and jinja2.TemplateError (with the file
-    name and line) when the office's edit of it does not render.
+    Raises WorkspaceError, naming the file, when the text is missing or the office's edit
+    of it does not render (a misspelt name, an unclosed ``{% if %}``).
     """
     path = office_file(instructions_file(content.kind), workspace_root)
     env = jinja2.Environment(
@@ -122,8 +123,13 @@ def render(content: TemplateContent, *, office_name: str, settings,
         undefined=jinja2.StrictUndefined,  # a misspelt name fails loudly, not as blank text
         trim_blocks=True, lstrip_blocks=True, autoescape=False,
     )
-    text = env.get_template(path.name).render(**context(content, office_name=office_name,
-                                                         settings=settings))
+    try:
+        text = env.get_template(path.name).render(**context(content, office_name=office_name,
+                                                             settings=settings))
+    except jinja2.TemplateSyntaxError as exc:
+        raise WorkspaceError(f"{path}, line {exc.lineno}: {exc.message}") from exc
+    except jinja2.TemplateError as exc:
+        raise WorkspaceError(f"{path}: {exc}") from exc
     return parse(text)
 
 

@@ -92,7 +92,8 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
                    "The date the complaint was resolved; leave blank while it is open."),
     ),
     "Risks": (
-        ColumnSpec("Risk", 40, WRAP, ANY, "Risk", "A risk to the service, in one or two sentences."),
+        ColumnSpec("Risk", 40, WRAP, ANY, "Risk",
+                   "A risk to the service, in one or two sentences."),
         ColumnSpec("Likelihood", 12, TEXT, "risk_level", "Likelihood",
                    "How likely is it to happen? Choose Low, Medium or High."),
         ColumnSpec("Impact", 12, TEXT, "risk_level", "Impact",

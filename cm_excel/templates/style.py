@@ -77,10 +77,13 @@ def load_style(workspace_root: str | os.PathLike | None = None) -> TemplateStyle
             raise WorkspaceError(f"{path}: unknown setting '{key}'; known: {', '.join(known)}")
         if key.endswith(("_colour", "_fill")):
             if not isinstance(value, str) or not _COLOUR.match(value):
-                raise WorkspaceError(f"{path}: '{key}' must be a colour like #1F3864, not {value!r}")
+                raise WorkspaceError(
+                    f"{path}: '{key}' must be a colour like #1F3864, not {value!r}")
         elif key.endswith("_size"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 6 <= value <= 36:
-                raise WorkspaceError(f"{path}: '{key}' must be a font size from 6 to 36, not {value!r}")
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not number or not 6 <= value <= 36:
+                raise WorkspaceError(
+                    f"{path}: '{key}' must be a font size from 6 to 36, not {value!r}")
         elif not isinstance(value, str) or not value.strip():
             raise WorkspaceError(f"{path}: '{key}' must be a font name, not {value!r}")
         chosen[key] = value

@@ -41,7 +41,7 @@ SIGN_OFF_HEADING_ROW = FIELDS_ROW + len(tc.CONTRACT_FIELDS) + 1
 SIGN_OFF_ROW = SIGN_OFF_HEADING_ROW + 1
 BLANK_ROW_HEIGHT = 24  # points: room to write in an empty record row
 LINE_HEIGHT = 13  # points per line of wrapped 10pt text
-PAGE_HEIGHT = 470  # points of rows on a landscape A4 page at 100%, with a little to spare
+PAGE_HEIGHT = 495  # points of rows on a landscape A4 page at 100% (595 less margins)
 
 # Protection guards against accidents, not people: no password, and everything a
 # provider legitimately does to a form is allowed.
@@ -139,7 +139,6 @@ class _Formats:
                              "align": "center"},
             "not_needed": {**cell, "bg_color": s.not_needed_fill},
             "calculated": {**cell, "bg_color": s.calculated_fill},
-            "meta": {},
         }
         return roles[role]
 
@@ -232,7 +231,7 @@ class _Builder:
         c = self.c
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
         if repeat_row is not None:
             ws.repeat_rows(repeat_row)
@@ -327,8 +326,9 @@ class _Builder:
                     "validate": "date", "criteria": "between",
                     "minimum": c.period.start, "maximum": c.period.end + timedelta(days=366),
                     "input_title": "Sign-off date", "input_message": notes[label],
-                    "error_title": "Not a date in range",
-                    "error_message": f"Type a date on or after {instr.day_text(c.period.start)}."})
+                    "error_title": "Check sign-off date",
+                    "error_message": f"Please type a date from {instr.day_text(c.period.start)} "
+                                     f"to {instr.day_text(c.period.end + timedelta(days=366))}."})
             else:
                 ws.data_validation(row, 1, row, 1, {
                     "validate": "length", "criteria": "<=", "value": 200,
@@ -364,6 +364,7 @@ class _Builder:
             "name": table.name,
             "columns": [{"header": s.header, "header_format": self.fmt("header")} for s in specs],
             "style": None,  # the cell formats carry the look; no banding to fight them
+            "banded_rows": False,
             "autofilter": False,  # a form, not a list: no filter buttons over the headings
         })
         ws.freeze_panes(HEADER_ROW + 1, 0)
@@ -378,7 +379,7 @@ class _Builder:
         for i, kr in enumerate(self.c.kpi_rows):
             row = HEADER_ROW + 1 + i
             kpi = kr.kpi
-            tfmt, nfmt, afmt = unit_formats(kpi.unit)
+            _, nfmt, afmt = unit_formats(kpi.unit)
             ws.set_row(row, max(2, _rows_for(kpi.name, spec["KPI"].width)) * LINE_HEIGHT + 4)
             ws.write_string(row, col["KPI Code"], kpi.code, f("locked"))
             ws.write_string(row, col["KPI"], kpi.name, f("locked", wrap=True))

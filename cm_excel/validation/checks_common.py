@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..intake.model import Cell, ReturnWorkbook, TableRead
@@ -70,6 +70,21 @@ class Context:
 
     def kpi(self, code: str) -> Kpi | None:
         return self.register.kpis.get(code)
+
+
+def received_day(received_at: datetime | date | None) -> date | None:
+    """The UK calendar day a file arrived (an aware time is converted to UK time)."""
+    if received_at is None:
+        return None
+    if not isinstance(received_at, datetime):
+        return received_at
+    if received_at.tzinfo is not None:
+        try:
+            from zoneinfo import ZoneInfo
+            received_at = received_at.astimezone(ZoneInfo("Europe/London"))
+        except Exception:  # no time zone database (some Windows installs): UTC is close enough
+            pass
+    return received_at.date()
 
 
 # --- cells and tables ---------------------------------------------------------------------

@@ -35,8 +35,8 @@ def check_financial(ctx: Context) -> list[FinancialLine]:
     FIN_VARIANCE_UNEXPLAINED.
     """
     table = ctx.wb.tables.get(TABLE)
-    if table is None:
-        return []
+    if table is None or "Budget Line" in table.missing_headers:
+        return []  # TABLE_MISSING / COLUMN_MISSING say so; no row can be told apart
     budgets = None
     if ctx.contract is not None and ctx.period is not None:
         budgets = ctx.register.budget_lines(ctx.contract.contract_id, ctx.period.fy)

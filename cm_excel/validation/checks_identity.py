@@ -7,12 +7,10 @@ can still run and every problem of the file is found in one pass.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from ..intake.model import Cell
 from ..periods import parse_period_label
 from ..templates import contract as tc
-from .checks_common import Context, same_text, text_of
+from .checks_common import Context, received_day, same_text, text_of
 from .rules import show
 from .values import parse_number
 
@@ -114,17 +112,8 @@ def _period(ctx: Context, meta_cell: Cell | None) -> None:
 
 def check_received(ctx: Context) -> None:
     """RECEIVED_EARLY: received (UK time) on or before the last day of its quarter."""
-    received = ctx.received_at
-    if received is None or ctx.period is None:
-        return
-    if received.tzinfo is not None:
-        try:
-            from zoneinfo import ZoneInfo
-            received = received.astimezone(ZoneInfo("Europe/London"))
-        except Exception:  # no time zone database (some Windows installs): UTC is close enough
-            pass
-    day = received.date() if isinstance(received, datetime) else received
-    if isinstance(day, date) and day <= ctx.period.end:
+    day = received_day(ctx.received_at)
+    if day is not None and ctx.period is not None and day <= ctx.period.end:
         ctx.add("RECEIVED_EARLY", sheet="", cell="", value=day, period=ctx.period.label,
                 expected=show(ctx.period.end))
 

@@ -56,8 +56,8 @@ def check_kpis(ctx: Context) -> list[KpiValue]:
     COMMENTARY_REQUIRED_RED.
     """
     table = ctx.wb.tables.get(TABLE)
-    if table is None:
-        return []
+    if table is None or "KPI Code" in table.missing_headers:
+        return []  # TABLE_MISSING / COLUMN_MISSING say so; no row can be told apart
     sla = ctx.sla()
     first_row: dict[str, int] = {}
     values: list[KpiValue] = []
@@ -118,7 +118,7 @@ def _check_row(ctx: Context, table: TableRead, row: dict[str, Cell], kpi: Kpi,
         if num_cell.blank and den_cell.blank and not mandatory:
             return None  # an optional KPI not reported this quarter
         for cell, header in ((num_cell, "Numerator"), (den_cell, "Denominator")):
-            if cell.blank:
+            if cell.blank and header not in table.missing_headers:
                 ctx.add("VALUE_BLANK", cell, what=f"{header} for {kpi.code}")
         actual = None
         if numerator is not None and denominator is not None:
@@ -138,7 +138,8 @@ def _check_row(ctx: Context, table: TableRead, row: dict[str, Cell], kpi: Kpi,
         if actual_cell.blank:
             if not mandatory:
                 return None
-            ctx.add("VALUE_BLANK", actual_cell, what=f"Actual for {kpi.code}")
+            if "Actual" not in table.missing_headers:
+                ctx.add("VALUE_BLANK", actual_cell, what=f"Actual for {kpi.code}")
         where = actual_cell
 
     target = sla_row.target if sla_row else None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from ..templates import contract as tc
-from .checks_common import Context, same_text, text_of
+from .checks_common import Context, received_day, same_text, text_of
 from .rules import show
 from .values import INVALID, TEXT, parse_date
 
@@ -41,11 +40,8 @@ def check_sign_off(ctx: Context) -> dict[str, Any]:
         reason = None
         if ctx.period is not None and day < ctx.period.start:
             reason = f"is before the quarter began on {show(ctx.period.start)}"
-        elif ctx.received_at is not None:
-            received = ctx.received_at.date() if isinstance(ctx.received_at, datetime) \
-                else ctx.received_at
-            if day > received:
-                reason = f"is after the return reached us on {show(received)}"
+        elif ctx.received_at is not None and day > received_day(ctx.received_at):
+            reason = f"is after the return reached us on {show(received_day(ctx.received_at))}"
         if reason:
             ctx.add("SIGNOFF_DATE_INVALID", cell, value=day, reason=reason)
         out["signoff_date"] = day.isoformat()

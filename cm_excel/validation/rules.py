@@ -26,7 +26,8 @@ E, Q, W = Level.ERROR, Level.QUERY, Level.WARNING
 class Rule:
     code: str
     level: Level
-    concern: str  # identity, structure, performance, records, financial, sign-off, tamper, plausibility
+    concern: str  # identity, structure, values, performance, records, financial, sign-off,
+    #               tamper, plausibility, engine
     when: str  # one line for the Rules sheet and the docs
     message: str  # template; placeholders are filled by the check
     action: str  # what the provider should do
@@ -88,6 +89,23 @@ _RULES = (
          "A column of a table is missing or its header was changed.",
          "The column {header} of the {table} table is missing or its heading was changed.",
          "Put the column back with its original heading, or start again from the template."),
+    # --- values: numbers and dates as typed, wherever they are ---------------------------
+    Rule("VALUE_BLANK", E, "values",
+         "A value the return needs is blank.",
+         "{what} is blank.",
+         "Enter the figure; if it is genuinely zero, enter 0 and say why in the Commentary."),
+    Rule("VALUE_NOT_NUMBER", E, "values",
+         "A cell that must hold a number holds something else.",
+         "{what} should be a number but is {value}.",
+         "Type a number only (for example 1234 or 12.5), without words or symbols."),
+    Rule("VALUE_NEGATIVE", E, "values",
+         "A count, number of days or amount that cannot be negative is below zero.",
+         "{what} is {value}; it cannot be negative.",
+         "Enter the figure as zero or more."),
+    Rule("VALUE_AS_TEXT", W, "values",
+         "A number or date was typed as text; it was understood and read as shown.",
+         "{what} was typed as text, {value}; we read it as {expected}.",
+         "Nothing to do if we read it right; next time type plain numbers or dates."),
     # --- performance KPIs ------------------------------------------------------------------
     Rule("KPI_MANDATORY_MISSING", E, "performance",
          "A KPI the SLA makes mandatory has no row in the PerformanceReturn table.",
@@ -95,7 +113,7 @@ _RULES = (
          "Put the row for {kpi} back (start again from the template if needed) and report it."),
     Rule("KPI_UNKNOWN", E, "performance",
          "A row's KPI Code is blank or not in the KPI menu.",
-         "The KPI code {value} is not one of the KPIs we measure.",
+         "This row's KPI Code is {value}, which is not one of the KPIs we measure.",
          "Use the KPI codes printed in the template; do not add or retype KPI rows."),
     Rule("KPI_DUPLICATE", E, "performance",
          "The same KPI Code appears on more than one row.",
@@ -105,22 +123,6 @@ _RULES = (
          "A row's KPI is in the KPI menu but not in this contract's SLA for the period; it is ignored.",
          "KPI {kpi} is not part of your SLA for {period}; we have ignored this row.",
          "Nothing to do; if you think it should be in your SLA, tell your contract manager."),
-    Rule("VALUE_BLANK", E, "performance",
-         "A value the return needs is blank.",
-         "{what} is blank.",
-         "Enter the figure; if it is genuinely zero, enter 0 and say why in the Commentary."),
-    Rule("VALUE_NOT_NUMBER", E, "performance",
-         "A cell that must hold a number holds something else.",
-         "{what} should be a number but is {value}.",
-         "Type a number only (for example 1234 or 12.5), without words or symbols."),
-    Rule("VALUE_NEGATIVE", E, "performance",
-         "A count, number of days or amount that cannot be negative is below zero.",
-         "{what} is {value}; it cannot be negative.",
-         "Enter the figure as zero or more."),
-    Rule("VALUE_AS_TEXT", W, "performance",
-         "A number or date was typed as text; it was understood and read as shown.",
-         "{what} was typed as text, {value}; we read it as {expected}.",
-         "Nothing to do if we read it right; next time type plain numbers or dates."),
     Rule("PERCENT_OUT_OF_RANGE", W, "performance",
          "The Actual typed for a percentage KPI is below 0% or above 100%; it is not used.",
          "The Actual for {kpi} is {value}, which is not a percentage between 0% and 100%; "
@@ -141,7 +143,9 @@ _RULES = (
          "The Actual for {kpi} says {value} but Numerator ÷ Denominator is {expected}; we use {expected}.",
          "Check the Numerator and Denominator; leave the Actual cell's formula in place."),
     Rule("COMMENTARY_REQUIRED_RED", E, "performance",
-         "A KPI is red against its SLA target and amber threshold and its Commentary is blank.",
+         "A KPI is red and its Commentary is blank. Red: worse than the SLA's amber threshold (or "
+         "than the target when there is none): below it when higher is better, above it when "
+         "lower is better; never for information.",
          "{kpi} is red: {value} against a target of {expected} (amber threshold {amber}); "
          "a Commentary is required.",
          "Say in the Commentary why the KPI is below the tolerable level and what you are doing about it."),
@@ -169,7 +173,8 @@ _RULES = (
     # --- financial return --------------------------------------------------------------------
     Rule("FIN_LINE_UNKNOWN", E, "financial",
          "A Budget Line is not one of the contract's budget lines in the register for the year.",
-         "The budget line {value} is not one of your contract's budget lines for {fy}.",
+         "This row's Budget Line is {value}, which is not one of your contract's budget lines "
+         "for {fy}.",
          "Report against the budget lines printed in the template; put other costs in the "
          "nearest line and explain in the Variance Explanation."),
     Rule("FIN_LINE_MISSING", E, "financial",
@@ -201,7 +206,7 @@ _RULES = (
          "{header} is blank.",
          "Fill in who prepared and who approved the return, and the date they signed it off."),
     Rule("SIGNOFF_DATE_INVALID", E, "sign-off",
-         "The Sign-off Date is not a date, is before the quarter began, or is in the future.",
+         "The Sign-off Date is not a date, is before the quarter began, or is after the return was received.",
          "The Sign-off Date {value} {reason}.",
          "Enter the date the return was approved, for example 08/01/2027."),
     Rule("SIGNOFF_SAME_PERSON", W, "sign-off",

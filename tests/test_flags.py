@@ -1,0 +1,437 @@
+"""Risk flags as rules (SPEC "Risk flags", strategy §5.0-5.2): edges and boundaries.
+
+Each test builds a tiny ledger by hand (schema_v1) and reads it back with load_quarter,
+so the rules are exercised on the same facts the workbook is written from.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from cm_excel.flags import (
+    ACTIONS, BY_CODE, CATALOGUE, FORMAL, IMMEDIATE, INFORMAL, MONITOR, RULES, compute_flags,
+)
+from cm_excel.flags.model import SEVERITIES
+from cm_excel.flags.rag import rag
+from cm_excel.periods import Period, return_deadline
+from cm_excel.register.model import Settings, SlaKpi
+from cm_excel.reports.quarter_data import (
+    ACCEPTED, LATE, MISSING, NOT_YET_DUE, REJECTED, load_quarter,
+)
+
+from quarter_scenario import LedgerBuilder, contract, register
+
+Q3 = Period(2026, 3)
+Q2 = Period(2026, 2)
+AFTER_Q3 = date(2027, 2, 15)
+
+
+def quarter(tmp_path, fill, *, reg=None, period=Q3, as_of=AFTER_Q3):
+    """Build a ledger with ``fill(builder)``; return (data, flags) for ``period``."""
+    b = LedgerBuilder(tmp_path / "ledger.sqlite3")
+    fill(b)
+    path = b.close()
+    reg = reg or one_contract()
+    with sqlite3.connect(path) as conn:
+        data = load_quarter(conn, reg, period, as_of)
+    return data, compute_flags(data)
+
+
+def one_contract(settings=None, sla=None):
+    """VS-001 only: £250,000 a year, 1,200 service users; VS02 mandatory, VS05 optional."""
+    q1 = Period(2026, 1)
+    return register(
+        settings=settings,
+        contracts=[contract("VS-001", "VARC", "Hub", 250_000, 1_200, 2)],
+        sla=sla if sla is not None else [
+            SlaKpi("VS-001", "VS02", 0.90, 0.80, True, q1, 3),
+            SlaKpi("VS-001", "VS05", 2.0, 3.0, False, q1, 4),
+        ])
+
+
+def perf(b, period=Q3, received="2027-01-15T10:00:00+00:00", vs02=(95, 100), vs05=(200, 100)):
+    sub = b.submission("VS-001", period, "performance", received=received)
+    if vs02 is not None:
+        b.kpi(sub, "VS02", 5, numerator=vs02[0], denominator=vs02[1])
+    if vs05 is not None:
+        b.kpi(sub, "VS05", 6, numerator=vs05[0], denominator=vs05[1])
+    return sub
+
+
+def fin(b, period=Q3, received="2027-01-15T10:00:00+00:00", staff=(50_000, 50_000, 150_000, 200_000),
+        other=(12_500, 12_500, 37_500, 50_000)):
+    sub = b.submission("VS-001", period, "financial", received=received)
+    b.fin(sub, "Staff", 5, annual=200_000, qb=staff[0], qa=staff[1], ytd=staff[2], forecast=staff[3])
+    b.fin(sub, "Running costs", 6, annual=50_000, qb=other[0], qa=other[1], ytd=other[2],
+          forecast=other[3])
+    return sub
+
+
+def codes(flags):
+    return sorted(f.code for f in flags)
+
+
+# --- the catalogue -------------------------------------------------------------------------
+
+
+def test_every_rule_has_a_catalogue_entry_and_every_entry_a_rule():
+    rule_codes = {fn.__name__.upper() for fn in RULES}
+    assert rule_codes == {spec.code for spec in CATALOGUE}
+    for spec in CATALOGUE:
+        assert spec.severity in SEVERITIES
+        assert spec.action in ACTIONS
+        assert spec.meaning
+
+
+def test_actions_are_the_dispute_procedure_steps():
+    assert ACTIONS == (
+        "Monitor",
+        "Raise with the provider in writing or at the quarterly meeting (informal procedure, §5.1)",
+        "Brief SMG and consider the formal procedure (§5.2)",
+        "SMG may authorise immediate formal escalation (§5.0)",
+    )
+    assert BY_CODE["SIGNIFICANT_FAILURE"].action == IMMEDIATE
+
+
+# --- RAG edges -----------------------------------------------------------------------------
+
+HIGHER, LOWER, INFO = "higher is better", "lower is better", "for information"
+
+
+@pytest.mark.parametrize("actual, expected", [
+    (0.95, "Green"), (0.90, "Green"), (0.8999, "Amber"), (0.80, "Amber"), (0.7999, "Red"),
+    (9 / 10, "Green"), (8 / 10, "Amber"),
+])
+def test_rag_higher_is_better_edges(actual, expected):
+    assert rag(actual, 0.90, 0.80, HIGHER) == expected
+
+
+@pytest.mark.parametrize("actual, expected", [
+    (1.5, "Green"), (2.0, "Green"), (2.01, "Amber"), (3.0, "Amber"), (3.01, "Red"),
+    (1500 / 500, "Amber"),
+])
+def test_rag_lower_is_better_edges(actual, expected):
+    assert rag(actual, 2.0, 3.0, LOWER) == expected
+
+
+def test_rag_for_information_and_missing_values_have_no_rag():
+    assert rag(420, 100, 50, INFO) is None
+    assert rag(None, 0.9, 0.8, HIGHER) is None
+    assert rag(0.5, None, None, HIGHER) is None
+
+
+def test_rag_without_amber_threshold_is_red_below_target():
+    assert rag(0.89, 0.90, None, HIGHER) == "Red"
+    assert rag(0.90, 0.90, None, HIGHER) == "Green"
+
+
+def test_kpi_amber_and_red_flags_with_evidence_cell(tmp_path):
+    data, flags = quarter(tmp_path, lambda b: perf(b, vs02=(80, 100), vs05=(301, 100)))
+    by_code = {f.code: f for f in flags}
+    amber, red = by_code["KPI_AMBER"], by_code["KPI_RED"]
+    file = data.return_of("VS-001", "performance").accepted.file
+    assert (amber.severity, amber.action, amber.refs) == ("Amber", MONITOR, (f"{file} Performance!E5",))
+    assert (red.severity, red.action, red.refs) == ("Red", INFORMAL, (f"{file} Performance!E6",))
+    assert "80.0%" in amber.evidence and "target 90.0%" in amber.evidence
+    assert "register.xlsx SLA KPIs row 3" in amber.evidence
+
+
+# --- KPI_MISSING ---------------------------------------------------------------------------
+
+
+def test_kpi_missing_for_a_mandatory_kpi_only(tmp_path):
+    _, flags = quarter(tmp_path, lambda b: perf(b, vs02=None, vs05=None))
+    missing = [f for f in flags if f.code == "KPI_MISSING"]
+    assert [f.refs[-1] for f in missing] == ["register.xlsx SLA KPIs row 3"]  # VS02, not VS05
+    assert missing[0].severity == "Amber" and missing[0].action == INFORMAL
+
+
+def test_no_kpi_missing_without_a_return_the_return_flag_says_it(tmp_path):
+    _, flags = quarter(tmp_path, lambda b: fin(b))
+    assert "KPI_MISSING" not in codes(flags)
+    assert "RETURN_MISSING" in codes(flags)
+
+
+# --- consecutive red and significant failure -------------------------------------------------
+
+
+def test_red_two_quarters_running_on_a_mandatory_kpi_is_significant(tmp_path):
+    def fill(b):
+        old = perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=(70, 100))
+        new = perf(b, vs02=(72, 100))
+        return old, new
+    data, flags = quarter(tmp_path, fill)
+    assert codes(flags) == ["KPI_RED", "KPI_RED_CONSECUTIVE", "RETURN_MISSING",
+                            "SIGNIFICANT_FAILURE"]
+    cons = next(f for f in flags if f.code == "KPI_RED_CONSECUTIVE")
+    sig = next(f for f in flags if f.code == "SIGNIFICANT_FAILURE")
+    assert cons.action == FORMAL and sig.action == IMMEDIATE
+    assert len(cons.refs) == 2 and cons.refs == sig.refs
+    assert "(2026-27 Q2)" in cons.evidence
+
+
+def test_red_two_quarters_running_on_an_optional_kpi_is_not_significant(tmp_path):
+    def fill(b):
+        perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs05=(400, 100))
+        perf(b, vs05=(400, 100))
+    _, flags = quarter(tmp_path, fill)
+    assert "KPI_RED_CONSECUTIVE" in codes(flags)
+    assert "SIGNIFICANT_FAILURE" not in codes(flags)
+
+
+def test_consecutive_quarters_setting_is_respected(tmp_path):
+    def fill(b):
+        perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=(70, 100))
+        perf(b, vs02=(72, 100))
+    _, flags = quarter(tmp_path, fill, reg=one_contract(Settings(red_consecutive_quarters=3)))
+    assert "KPI_RED_CONSECUTIVE" not in codes(flags)
+    assert "SIGNIFICANT_FAILURE" not in codes(flags)
+
+
+def test_a_gap_breaks_the_red_run(tmp_path):
+    def fill(b):
+        perf(b, Period(2026, 1), received="2026-07-10T10:00:00+00:00", vs02=(70, 100))
+        perf(b, vs02=(72, 100))  # nothing accepted for Q2
+    _, flags = quarter(tmp_path, fill)
+    assert "KPI_RED_CONSECUTIVE" not in codes(flags)
+
+
+def incidents(*rows):
+    def fill(b):
+        sub = perf(b)
+        for i, kwargs in enumerate(rows):
+            b.incident(sub, 5 + i, **kwargs)
+    return fill
+
+
+def significant(flags):
+    return [f for f in flags if f.code == "SIGNIFICANT_FAILURE"]
+
+
+@pytest.mark.parametrize("kwargs, cell", [
+    (dict(cost=25_000), "D5"),  # exactly 10% of £250,000
+    (dict(clients=120), "C5"),  # exactly 10% of 1,200
+])
+def test_exactly_ten_percent_is_a_significant_failure(tmp_path, kwargs, cell):
+    data, flags = quarter(tmp_path, incidents(kwargs))
+    [flag] = significant(flags)
+    file = data.return_of("VS-001", "performance").accepted.file
+    assert flag.refs == (f"{file} Incidents!{cell}",)
+    assert (flag.severity, flag.action) == ("Red", IMMEDIATE)
+    assert "register.xlsx Contracts row 2" in flag.evidence
+
+
+@pytest.mark.parametrize("kwargs", [dict(cost=24_999.99), dict(clients=119)])
+def test_just_under_ten_percent_is_not(tmp_path, kwargs):
+    _, flags = quarter(tmp_path, incidents(kwargs))
+    assert significant(flags) == []
+
+
+def test_the_quarters_incidents_together(tmp_path):
+    _, flags = quarter(tmp_path, incidents(dict(clients=60, cost=12_500),
+                                           dict(clients=60, cost=12_499)))
+    [flag] = significant(flags)  # 120 clients together; £24,999 is not enough
+    assert flag.refs[0].endswith("Incidents!C5") and flag.refs[1].endswith("Incidents!C6")
+    assert "together" in flag.detail
+
+
+def test_together_just_under_is_not(tmp_path):
+    _, flags = quarter(tmp_path, incidents(dict(clients=60), dict(clients=59)))
+    assert significant(flags) == []
+
+
+def test_no_aggregate_flag_when_a_single_incident_already_reached_it(tmp_path):
+    _, flags = quarter(tmp_path, incidents(dict(cost=30_000), dict(cost=1_000)))
+    assert len(significant(flags)) == 1
+
+
+@pytest.mark.parametrize("harm, negligence, reputational, flagged", [
+    ("Y", "Y", "N", True), ("Y", "N", "N", False), ("N", "Y", "N", False),
+    ("N", "N", "Y", True), ("y", "yes", "N", True),
+])
+def test_harm_through_negligence_or_reputational_risk(tmp_path, harm, negligence, reputational,
+                                                      flagged):
+    _, flags = quarter(tmp_path, incidents(dict(harm=harm, negligence=negligence,
+                                                reputational=reputational)))
+    assert bool(significant(flags)) is flagged
+
+
+def test_significant_failure_share_comes_from_settings(tmp_path):
+    reg = one_contract(Settings(significant_failure_share=0.2))
+    _, flags = quarter(tmp_path, incidents(dict(cost=25_000)), reg=reg)
+    assert significant(flags) == []
+
+
+def test_superseded_returns_do_not_count(tmp_path):
+    def fill(b):
+        old = perf(b, vs02=(50, 100))
+        b.incident(old, 5, cost=200_000)
+        new = perf(b, received="2027-01-20T10:00:00+00:00")
+        b.supersede(old, new)
+    data, flags = quarter(tmp_path, fill)
+    assert codes(flags) == ["RETURN_MISSING"]  # only the financial return is missing
+
+
+# --- finance -------------------------------------------------------------------------------
+
+
+def finance_codes(flags):
+    return [(f.code, f.severity, f.action) for f in flags if f.code.startswith(("FINANCE", "FORECAST"))]
+
+
+def test_variance_exactly_at_tolerance_is_not_flagged(tmp_path):
+    # quarter budget 62,500; +10.0% exactly = 68,750
+    _, flags = quarter(tmp_path, lambda b: (perf(b), fin(b, staff=(50_000, 56_250, 150_000, 200_000))))
+    assert finance_codes(flags) == []
+
+
+def test_overspend_beyond_tolerance_names_the_line(tmp_path):
+    data, flags = quarter(tmp_path, lambda b: (perf(b), fin(b, staff=(50_000, 57_000, 150_000, 200_000))))
+    assert finance_codes(flags) == [("FINANCE_OVERSPEND", "Amber", INFORMAL)]
+    flag = next(f for f in flags if f.code == "FINANCE_OVERSPEND")
+    file = data.return_of("VS-001", "financial").accepted.file
+    assert flag.refs == (f"{file} Finance!D5",)
+    assert "Staff" in flag.detail and "Finance!D5:D6" in flag.evidence
+
+
+def test_overspend_past_twice_the_tolerance_is_red(tmp_path):
+    _, flags = quarter(tmp_path, lambda b: (perf(b), fin(b, staff=(50_000, 65_000, 150_000, 200_000))))
+    assert finance_codes(flags) == [("FINANCE_OVERSPEND", "Red", FORMAL)]
+
+
+def test_underspend_on_year_to_date_only(tmp_path):
+    def fill(b):
+        perf(b)
+        # the quarter on budget, but the year to date £165,000 against a budget of £187,500
+        # (Q1 and Q2 not in the ledger count as a quarter of the annual budget each): -12%
+        fin(b, staff=(50_000, 50_000, 130_000, 200_000), other=(12_500, 12_500, 35_000, 50_000))
+    _, flags = quarter(tmp_path, fill)
+    assert finance_codes(flags) == [("FINANCE_UNDERSPEND", "Amber", INFORMAL)]
+    flag = next(f for f in flags if f.code == "FINANCE_UNDERSPEND")
+    assert "year to date" in flag.detail and flag.refs[0].endswith("Finance!E5")
+
+
+def test_forecast_equal_to_value_is_fine_above_is_flagged(tmp_path):
+    _, flags = quarter(tmp_path, lambda b: (perf(b), fin(b)))
+    assert finance_codes(flags) == []
+    _, flags = quarter(tmp_path / "x", lambda b: (perf(b), fin(b, other=(12_500, 12_500, 37_500, 50_001))))
+    assert finance_codes(flags) == [("FORECAST_OVER_VALUE", "Amber", INFORMAL)]
+
+
+# --- returns and deadlines -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("period, deadline", [
+    (Period(2026, 3), date(2027, 1, 29)),  # Christmas: 28 Dec substitute, 1 Jan skipped... after 31 Dec
+    (Period(2026, 4), date(2027, 4, 28)),  # Easter 2027 (26/29 Mar) falls before quarter end
+    (Period(2027, 4), date(2028, 5, 3)),  # Good Friday 14 Apr, Easter Monday 17 Apr, 1 May 2028
+    (Period(2026, 1), date(2026, 7, 28)),
+])
+def test_return_deadlines_skip_bank_holidays(period, deadline):
+    assert return_deadline(period, 20) == deadline
+
+
+def test_deadline_for_q3_counts_new_years_day_as_a_holiday():
+    # without the bank holiday the 20th working day after Thu 31 Dec 2026 would be 28 Jan
+    assert return_deadline(Period(2026, 3), 20) == date(2027, 1, 29)
+    assert return_deadline(Period(2026, 3), 1) == date(2027, 1, 4)
+
+
+def status(tmp_path, fill, period=Q3, as_of=AFTER_Q3):
+    data, flags = quarter(tmp_path, fill, period=period, as_of=as_of)
+    return data.return_of("VS-001", "performance"), flags
+
+
+@pytest.mark.parametrize("received, expected, days_late", [
+    ("2027-01-29T23:30:00+00:00", ACCEPTED, 0),  # the deadline day, late evening
+    ("2027-02-01T09:00:00+00:00", LATE, 1),  # the next working day (Monday)
+])
+def test_late_across_christmas(tmp_path, received, expected, days_late):
+    r, flags = status(tmp_path, lambda b: perf(b, received=received))
+    assert (r.status, r.working_days_late) == (expected, days_late)
+    assert ("RETURN_LATE" in codes(flags)) is (expected == LATE)
+
+
+def test_lateness_is_judged_in_uk_time(tmp_path):
+    # 23:30 UTC on 28 Jul 2026 is 00:30 BST on the 29th: one day after the Q1 deadline
+    q1 = Period(2026, 1)
+    r, flags = status(tmp_path, lambda b: perf(b, q1, received="2026-07-28T23:30:00+00:00"),
+                      period=q1, as_of=date(2026, 9, 1))
+    assert r.status == LATE
+    late = next(f for f in flags if f.code == "RETURN_LATE")
+    assert (late.severity, late.action) == ("Amber", MONITOR)
+    assert "29 Jul 2026 00:30 (UK time)" in late.evidence
+
+
+@pytest.mark.parametrize("as_of, expected", [
+    (date(2028, 5, 3), NOT_YET_DUE),  # the deadline day itself (after Easter and 1 May)
+    (date(2028, 5, 4), MISSING),
+])
+def test_missing_only_after_the_deadline_across_easter(tmp_path, as_of, expected):
+    q4 = Period(2027, 4)
+    reg = one_contract(sla=[SlaKpi("VS-001", "VS02", 0.9, 0.8, True, Period(2026, 1), 3)])
+    data, flags = quarter(tmp_path, lambda b: None, reg=reg, period=q4, as_of=as_of)
+    assert data.return_of("VS-001", "performance").status == expected
+    assert ("RETURN_MISSING" in codes(flags)) is (expected == MISSING)
+
+
+def test_late_across_easter(tmp_path):
+    q4 = Period(2027, 4)
+    r, _ = status(tmp_path, lambda b: perf(b, q4, received="2028-05-02T10:00:00+00:00"),
+                  period=q4, as_of=date(2028, 6, 1))
+    assert r.status == ACCEPTED  # 2 May 2028 is before the 3 May deadline
+    r, _ = status(tmp_path / "x", lambda b: perf(b, q4, received="2028-05-04T10:00:00+00:00"),
+                  period=q4, as_of=date(2028, 6, 1))
+    assert (r.status, r.working_days_late) == (LATE, 1)
+
+
+def test_missing_flag_evidence_names_the_register_row(tmp_path):
+    _, flags = quarter(tmp_path, lambda b: perf(b))
+    [flag] = [f for f in flags if f.code == "RETURN_MISSING"]
+    assert flag.refs == ("register.xlsx Contracts row 2",)
+    assert (flag.severity, flag.action) == ("Red", INFORMAL)
+    assert "due by 29 Jan 2027" in flag.evidence
+
+
+def rejected(b, received="2027-01-20T10:00:00+00:00"):
+    return b.submission("VS-001", Q3, "performance", status="rejected", received=received,
+                        errors=3, original_name="hub perf.xlsx")
+
+
+@pytest.mark.parametrize("as_of, severity", [(date(2027, 1, 25), "Amber"), (AFTER_Q3, "Red")])
+def test_rejected_is_amber_before_the_deadline_red_after(tmp_path, as_of, severity):
+    r, flags = status(tmp_path, lambda b: rejected(b), as_of=as_of)
+    assert r.status == REJECTED
+    [flag] = [f for f in flags if f.code == "RETURN_REJECTED"]
+    assert (flag.severity, flag.refs) == (severity, ("hub perf.xlsx",))
+    assert "RETURN_MISSING" not in [f.code for f in flags if f.contract_id == "VS-001"
+                                   and "performance" in f.detail]
+
+
+def test_rejected_then_accepted_is_not_flagged_as_rejected(tmp_path):
+    def fill(b):
+        rejected(b)
+        perf(b, received="2027-01-22T10:00:00+00:00")
+    r, flags = status(tmp_path, fill)
+    assert r.status == ACCEPTED and "RETURN_REJECTED" not in codes(flags)
+
+
+def test_accepted_then_a_rejected_resubmission_keeps_the_accepted_one(tmp_path):
+    def fill(b):
+        perf(b)
+        rejected(b, received="2027-01-25T10:00:00+00:00")
+    r, flags = status(tmp_path, fill)
+    assert r.status == ACCEPTED and "RETURN_REJECTED" not in codes(flags)
+
+
+def test_flags_are_sorted_and_repeatable(tmp_path):
+    def fill(b):
+        perf(b, vs02=(50, 100), vs05=(400, 100))
+        b.submission("VS-001", Q3, "financial", status="rejected")
+    data, flags = quarter(tmp_path, fill)
+    assert flags == compute_flags(replace(data))
+    assert [f.code for f in flags] == ["KPI_RED", "KPI_RED", "RETURN_REJECTED"]
