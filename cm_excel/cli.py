@@ -51,14 +51,18 @@ def _parse_date(ctx, param, value):
 
 
 def _echo_progress(event: str, **info) -> None:
-    """Progress callback handed to the core: one short line per event on stderr."""
-    if event == "file":
-        click.echo(f"  [{info.get('index', '?')}/{info.get('total', '?')}] {info.get('name', '')}"
-                   f"{': ' + info['outcome'] if info.get('outcome') else ''}", err=True)
-    elif event == "stage":
-        click.echo(f"{info.get('text', '')}", err=True)
+    """Progress callback handed to the core: short lines on stderr as work goes on."""
+    if event == "ingest.start":
+        click.echo(f"Inbox: {info.get('files', 0)} file(s)", err=True)
+    elif event in ("ingest.file", "validate.file"):
+        click.echo(f"  [{info['index']}/{info['total']}] {info['name']} ... ", err=True,
+                   nl=event == "validate.file")
+    elif event == "ingest.outcome":
+        from .render import outcome_line
+
+        click.echo(outcome_line(info["outcome"]), err=True)
     elif "text" in info:
-        click.echo(f"  {info['text']}", err=True)
+        click.echo(info["text"], err=True)
 
 
 class CmGroup(click.Group):

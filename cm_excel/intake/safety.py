@@ -284,7 +284,6 @@ class _Package:
                 raise _Refuse("OPEN_CORRUPT")
             self.by_name[key] = info
         self.total = 0
-        self.inflated: set[str] = set()
 
     def has(self, name: str) -> bool:
         return name.casefold() in self.by_name
@@ -302,7 +301,6 @@ class _Package:
 
     def chunks(self, info: zipfile.ZipInfo):
         """Yield the part's bytes, refusing as soon as a limit is passed or the data is bad."""
-        self.inflated.add(info.filename.casefold())
         data, off = self.data, info.header_offset
         if data[off:off + 4] != b"PK\x03\x04" or off + 30 > len(data):
             raise _Refuse("OPEN_CORRUPT")
@@ -419,43 +417,47 @@ def _check_package(data: bytes) -> list[SafetyNote]:
     if any(s.kind in ("macrosheet", "dialogsheet") for s in book.sheets):
         raise _Refuse("OPEN_MACROS")
 
-    # Inflate every remaining part once: sizes, ratios, CRCs, DTDs; bound sheet extents.
-    sheet_parts = {s.part.casefold(): s.name for s in book.sheets if s.kind == "worksheet" and s.part}
+    # Inflate every part: sizes, ratios, CRCs and DTDs checked on the way. Every XML part is
+    # also checked for what makes calamine abort, whatever the relationships say it is:
+    # calamine resolves part names its own way, so no part is trusted to be "not a sheet".
+    sheet_of = {s.part.casefold(): s.name for s in book.sheets if s.part}
     total_cells = 0
     for info in pkg.infos:
-        key = info.filename.casefold()
-        if key in sheet_parts:
-            extent = sheet_extent(pkg.inflate(info))
-            if extent is None:
-                continue
-            total_cells += extent.cells
-            if extent.cells > MAX_SHEET_CELLS or total_cells > MAX_TOTAL_CELLS:
-                raise _Refuse("OPEN_TOO_MANY_CELLS", sheet=sheet_parts[key], span=str(extent),
-                              cells=extent.cells)
-        elif key not in pkg.inflated:
-            _check_part(pkg, info)
+        if not info.filename.lower().endswith(".xml"):
+            for _ in pkg.chunks(info):
+                pass
+            continue
+        data = pkg.inflate(info)
+        _check_shared_strings(data)
+        extent = sheet_extent(data)
+        if extent is None:
+            continue
+        total_cells += extent.cells
+        if extent.cells > MAX_SHEET_CELLS or total_cells > MAX_TOTAL_CELLS:
+            where = sheet_of.get(info.filename.casefold(), info.filename)
+            raise _Refuse("OPEN_TOO_MANY_CELLS", sheet=where, span=str(extent),
+                          cells=extent.cells)
     return _notes(names)
 
 
-_SST_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst[\s>][^>]*>")
-_UNIQUE_COUNT = re.compile(rb"""\suniqueCount\s*=\s*["']\s*([0-9]+)""")
+_SST_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst((?:\s+[^\s=/>\"']+\s*=\s*"
+                        rb"(?:\"[^\"]*\"|'[^']*'))*)\s*/?>")
+_ATTR = re.compile(rb"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def _check_part(pkg: _Package, info: zipfile.ZipInfo) -> None:
-    """Inflate a part that is not a worksheet. A shared-strings part is also checked: calamine
-    reserves memory for as many strings as its ``uniqueCount`` claims (a claim of 4 billion
-    aborts the process), so the claim must not exceed the strings the part can hold."""
-    chunks = pkg.chunks(info)
-    head = next(chunks, b"")
-    if not info.filename.lower().endswith(".xml") or not _SST_START.search(head[:8192]):
-        for _ in chunks:
-            pass
+def _check_shared_strings(data: bytes) -> None:
+    """calamine reserves memory for as many shared strings as ``uniqueCount`` claims before
+    reading them (a claim of 4 billion aborts the process), so the claim may not exceed the
+    ``<si>`` items the part could hold."""
+    if b"sst" not in data:
         return
-    data = head + b"".join(chunks)
-    claim = _UNIQUE_COUNT.search(_SST_START.search(data).group(0))
-    items = data.count(b"<si") + data.count(b":si")  # generous: every <si> could be a string
-    if claim and int(claim.group(1)) > items + 1024:
-        raise _Refuse("OPEN_CORRUPT")
+    items = data.count(b"<si") + data.count(b":si")  # generous: every one could be a string
+    for tag in _SST_START.finditer(data):
+        for attr in _ATTR.finditer(tag.group(1)):
+            if attr.group(1) == b"uniqueCount":
+                claim = (attr.group(2) if attr.group(2) is not None else attr.group(3)).strip()
+                if not claim.isdigit() or int(claim) > items + 1024:
+                    raise _Refuse("OPEN_CORRUPT")
 
 
 def _zip_kind(names: list[str]) -> str:

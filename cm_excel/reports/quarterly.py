@@ -189,6 +189,8 @@ def _summary(wb, ctx: _Ctx) -> None:
     amber_flags = sum(1 for f in ctx.flags if f.severity == "Amber")
     _header(ws, ctx, row, ("Contracts", "Green", "Amber", "Red", "Red flags", "Amber flags",
                            "Flags"))
+    for col, word in ((1, "Green"), (2, "Amber"), (3, "Red")):  # the word in its colour
+        put(ws, row, col, word, st.rag(word))
     num = st.cell(INTEGER, align="center")
     write_row(ws, row + 1, (len(ctx.overview), greens, ambers, reds, red_flags, amber_flags,
                             len(ctx.flags)), [num] * 7)

@@ -1,0 +1,63 @@
+"""Plain-text renderings of core results for the terminal (no click here: lines only)."""
+
+from __future__ import annotations
+
+from .pipeline import IngestReport, Outcome, StatusReport
+
+PROBLEMS_SHOWN = 3
+
+
+def outcome_line(f) -> str:
+    """``accepted (v2, supersedes v1, 3 restatements)`` and the like."""
+    extra = []
+    if f.version:
+        extra.append(f"v{f.version}")
+    if f.superseded_version:
+        extra.append(f"supersedes v{f.superseded_version}")
+    if f.restatements:
+        extra.append(f"{f.restatements} restatement(s)")
+    counts = [f"{n} {word}" for n, word in ((f.errors, "errors"), (f.queries, "queries"),
+                                             (f.warnings, "warnings")) if n]
+    detail = ", ".join(extra + counts)
+    return f"{f.outcome}{f' ({detail})' if detail else ''}{f': {f.note}' if f.note else ''}"
+
+
+def ingest_summary(report: IngestReport) -> list[str]:
+    """The summary table, then each rejected file's first problems and its feedback path."""
+    counts = report.counts()
+    lines = ["", "Inbox summary:"]
+    for outcome in Outcome:
+        lines.append(f"  {str(outcome):<36}{counts[str(outcome)]:>4}")
+    for f in report.rejected:
+        lines.append(f"Rejected: {f.name}")
+        for problem in f.problems[:PROBLEMS_SHOWN]:
+            lines.append(f"    {problem.line()}")
+        more = f.errors + f.queries + f.warnings - min(len(f.problems), PROBLEMS_SHOWN)
+        if more > 0:
+            lines.append(f"    ... and {more} more")
+        if f.feedback_path:
+            lines.append(f"    feedback for the provider: {f.feedback_path}")
+    for f in report.held:
+        lines.append(f"Held for a decision: {f.name}: {f.note}  (cm-excel held list)")
+    return lines
+
+
+def status_lines(report: StatusReport) -> list[str]:
+    lines = [f"Returns due by {report.deadline:%d %b %Y} (as of {report.as_of:%d %b %Y})", ""]
+    lines.append(f"  {'Contract':<9} {'Return':<12} {'State':<22} {'Version':<8} Contact")
+    for r in report.returns:
+        version = f"v{r.version}" if r.version else ""
+        lines.append(f"  {r.contract_id:<9} {r.kind:<12} {r.state:<22} {version:<8} {r.contact}")
+    counts = report.counts()
+    lines.append("")
+    lines.append("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if report.chase:
+        lines.append("")
+        lines.append("Chase:")
+        for r in report.chase:
+            lines.append(f"  {r.contract_id} {r.kind}: {r.provider}, {r.contact} "
+                         f"(escalation: {r.escalation_contact}; lead officer {r.lead_officer})")
+    for s in report.unexpected:
+        lines.append(f"Unexpected in the ledger for this period: {s.original_name} "
+                     f"({s.contract_id} {s.kind})")
+    return lines
