@@ -184,7 +184,7 @@ def validate(obj: Context, paths):
     for result in results:
         errors = [f for f in result.findings if f.level.value == "error"]
         failed += bool(errors)
-        counts = ", ".join(f"{result.count(level)} {level.value}s" for level in _levels())
+        counts = ", ".join(f"{result.count(level)} {_PLURAL[level.value]}" for level in _levels())
         click.echo(f"{result.file}: {'REJECTED' if result.status == 'rejected' else 'OK'} ({counts})")
         for finding in result.findings:
             click.echo(f"  {finding.line()}")
@@ -193,6 +193,9 @@ def validate(obj: Context, paths):
     click.echo(f"Checked {len(results)} file(s): {len(results) - failed} without errors, "
                f"{failed} with errors.")
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+_PLURAL = {"error": "errors", "query": "queries", "warning": "warnings"}
 
 
 def _levels():

@@ -254,7 +254,8 @@ def _financial_lines(register, contract, period, rng, problems, is_current, ytd)
         quarter_budget = budget.annual_budget / 4
         actual = round(quarter_budget * (1.25 if over else rng.uniform(0.96, 1.04)), 2)
         key = (contract.contract_id, budget.line)
-        previous = 0.0 if period.quarter == 1 else ytd.get(key, 0.0)
+        # Before the demo's first quarter, assume the provider spent to budget.
+        previous = 0.0 if period.quarter == 1 else ytd.get(key, quarter_budget * (period.quarter - 1))
         ytd[key] = round(previous + actual, 2)
         row = {"Quarter Actual": actual, "Year To Date Actual": ytd[key],
                "Forecast Outturn": round(budget.annual_budget * (1.12 if over else

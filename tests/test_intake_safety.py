@@ -309,6 +309,24 @@ def test_cells_spread_over_a_huge_sheet(tmp_path):
     assert "'Performance'" in v.sentence and "XFD1048576" in v.sentence
 
 
+def test_huge_sheet_found_whatever_the_relationships_say(tmp_path):
+    """calamine resolves a target written "xl/worksheets/..." to that part; a strict reading
+    of the relationship says "xl/xl/worksheets/...". Every XML part is bounded, so the
+    disagreement cannot smuggle a huge sheet past the check."""
+    src = layout_return(tmp_path / "src.xlsx")
+
+    def far_cell(xml: bytes) -> bytes:
+        return xml.replace(b"</sheetData>",
+                           b'<row r="1048576"><c r="XFD1048576"><v>7</v></c></row></sheetData>')
+
+    def odd_target(xml: bytes) -> bytes:
+        return xml.replace(b'Target="worksheets/sheet3.xml"', b'Target="xl/worksheets/sheet3.xml"')
+    p = rezip(src, tmp_path / "odd.xlsx", change={"xl/worksheets/sheet3.xml": far_cell,
+                                                  "xl/_rels/workbook.xml.rels": odd_target})
+    v = refused(p, "OPEN_TOO_MANY_CELLS")
+    assert "xl/worksheets/sheet3.xml" in v.sentence
+
+
 def test_cells_without_references_are_bounded_too(tmp_path):
     src = layout_return(tmp_path / "src.xlsx")
 

@@ -42,10 +42,10 @@ from ..templates.contract import (CONTRACT_FIELDS, CONTRACT_SHEET, KINDS, META_K
 from ..validation.findings import Finding, Level
 from .model import Cell, ReturnWorkbook, TableRead
 from .package import Package, PackageError, TableDef, parse_cell_name, read_structure
-from .safety import DEFAULT_MAX_BYTES, SafetyVerdict, check_bytes, load_bounded
+from .safety import (DEFAULT_MAX_BYTES, MAX_STRUCTURE_BYTES, SafetyVerdict, check_bytes,
+                     load_bounded)
 
 HEADER_SCAN_ROWS = 30  # a table's header row is looked for in a sheet's first rows
-MAX_STRUCTURE_PART = 10 * 1024 * 1024  # workbook.xml, rels and table parts are a few KB
 
 UNREADABLE = ("This workbook could not be read ({detail}); please open it in Excel, save it "
               "as an Excel Workbook (.xlsx) and send it again.")
@@ -120,7 +120,7 @@ def _structure(data: bytes) -> Package:
 
         def get(name: str) -> bytes | None:
             info = parts.get(name.casefold())
-            if info is None or info.file_size > MAX_STRUCTURE_PART:
+            if info is None or info.file_size > MAX_STRUCTURE_BYTES:
                 return None
             return zf.read(info)
 

@@ -38,6 +38,7 @@ DEFAULT_MAX_BYTES = 50 * MiB  # a filled return is well under 1 MB
 MAX_ENTRIES = 10_000  # a return has about 30 parts
 MAX_DIRECTORY_BYTES = 4 * MiB  # the zip's central directory; a return's is about 3 KB
 MAX_PART_BYTES = 100 * MiB  # a return's largest part is about 1 MB
+MAX_STRUCTURE_BYTES = 10 * MiB  # parts parsed into a tree here: workbook.xml, rels, types
 MAX_TOTAL_BYTES = 500 * MiB
 MIN_INFLATE_RATIO = 0.01  # POI default: compressed/inflated below 1:100 is a bomb
 RATIO_GRACE_BYTES = 1 * MiB  # small parts of repeated text legitimately compress well
@@ -264,7 +265,7 @@ _MACRO_TYPE = re.compile(r"macroenabled|vbaproject|ms-excel\.(?:intl)?macrosheet
 
 
 class _Package:
-    """The zip, with every part inflated at most once, within the limits above."""
+    """The zip; every part inflated through ``chunks``, within the limits above."""
 
     def __init__(self, data: bytes):
         self.data = data
@@ -292,8 +293,13 @@ class _Package:
         return [i.filename for i in self.infos]
 
     def get(self, name: str) -> bytes | None:
+        """A part to parse into a tree (so held to a smaller size), or None if absent."""
         info = self.by_name.get(name.casefold())
-        return None if info is None else self.inflate(info)
+        if info is None:
+            return None
+        if info.file_size > MAX_STRUCTURE_BYTES:
+            raise _Refuse("OPEN_ZIP_BOMB")
+        return self.inflate(info)
 
     def inflate(self, info: zipfile.ZipInfo) -> bytes:
         chunks = list(self.chunks(info))

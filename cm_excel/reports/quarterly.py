@@ -190,7 +190,7 @@ def _summary(wb, ctx: _Ctx) -> None:
     _header(ws, ctx, row, ("Contracts", "Green", "Amber", "Red", "Red flags", "Amber flags",
                            "Flags"))
     for col, word in ((1, "Green"), (2, "Amber"), (3, "Red")):  # the word in its colour
-        put(ws, row, col, word, st.rag(word))
+        put(ws, row, col, word, st.rag(word, valign="vcenter"))
     num = st.cell(INTEGER, align="center")
     write_row(ws, row + 1, (len(ctx.overview), greens, ambers, reds, red_flags, amber_flags,
                             len(ctx.flags)), [num] * 7)

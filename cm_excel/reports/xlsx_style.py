@@ -99,11 +99,11 @@ class Styles:
             props["align"] = align
         return self.get(**props)
 
-    def rag(self, word: str | None):
+    def rag(self, word: str | None, valign: str = "top"):
         """A RAG / status word in its colour (grey for the in-between words)."""
         fill, font = RAG_COLOURS.get(word or "", GREY)
         return self.get(bold=True, bg_color=fill, font_color=font, border=1,
-                        border_color=BORDER_COLOUR, align="center")
+                        border_color=BORDER_COLOUR, align="center", valign=valign)
 
     def plain_word(self):
         return self.get(border=1, border_color=BORDER_COLOUR, align="center",
