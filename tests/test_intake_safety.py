@@ -366,6 +366,10 @@ def test_formatted_empty_cells_far_away_are_fine(tmp_path):
      "A1:XFD1048576"),  # a quoted ">" does not make a filled cell look empty
     (b'<row r="1"><c r="A1"><v>1</v></c><c a=\' r="A1"\' r="XFD1048576"><v>1</v></c></row>',
      "A1:XFD1048576"),  # nor does r="..." inside another attribute's value
+    (b'<row r="5"><c r="A5" r="XFD1048576"s="12" t="s"><v>1</v></c></row>',
+     "A5:XFD1048576"),  # calamine accepts a repeated r, unspaced, and keeps the last one
+    (b'<row r="1"><c r="A1"><v>1</v></c><c a=">" r="XFD1048576"><v>1</v></c></row>',
+     "A1:XFD1048576"),
     (b'<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><x:c r="D9"><x:v>1</x:v></x:c></x:row>',
      "A1:D9"),  # prefixed elements
     (b'<row><c><v>1</v></c><c><v>1</v></c></row><row r="5"><c/><c><v>2</v></c></row>',

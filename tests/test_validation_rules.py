@@ -89,7 +89,8 @@ def test_a_valid_performance_return_is_normalised(perf, register):
     assert (contact.target, contact.amber) == (0.95, 0.90)  # in force from Q3
     assert (contact.sheet, contact.cell) == where(perf, "PerformanceReturn", PERCENT, "Numerator")
     assert kpis[COUNT].actual == 630
-    assert (kpis[COUNT].sheet, kpis[COUNT].cell) == where(perf, "PerformanceReturn", COUNT, "Actual")
+    assert (kpis[COUNT].sheet, kpis[COUNT].cell) == \
+        where(perf, "PerformanceReturn", COUNT, "Actual")
     assert kpis[DAYS].actual == pytest.approx(1.8)
     assert result.incidents == [{
         "date": "2026-11-03", "description": "Laptop left unlocked in the office",

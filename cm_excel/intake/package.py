@@ -250,7 +250,7 @@ def parse_range(ref: str) -> tuple[int, int, int, int] | None:
     parts = ref.strip().split(":")
     if not 1 <= len(parts) <= 2 or not all(_CELL.match(p) for p in parts):
         return None
-    (r1, c1), (r2, c2) = xl_cell_to_rowcol(parts[0]), xl_cell_to_rowcol(parts[-1])
+    (r1, c1), (r2, c2) = (xl_cell_to_rowcol(p.upper()) for p in (parts[0], parts[-1]))
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
@@ -266,5 +266,5 @@ def parse_cell_name(formula: str) -> tuple[str, int, int] | None:
     if not m:
         return None
     sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
-    row, col = xl_cell_to_rowcol(m.group(3))
+    row, col = xl_cell_to_rowcol(m.group(3).upper())
     return sheet, row, col

@@ -149,6 +149,8 @@ def _kind(kind: str) -> str:
 
 # --- Summary ---------------------------------------------------------------------------------
 
+SUMMARY_PAGE_POINTS = 470  # printable height of an A4 landscape page at these margins
+
 
 def _summary(wb, ctx: _Ctx) -> None:
     data, st = ctx.data, ctx.st
@@ -207,10 +209,14 @@ def _summary(wb, ctx: _Ctx) -> None:
     _header(ws, ctx, row, ("Contract ID", "Service", "Provider", "Performance", "Finance",
                            "Overall", "Flags", "Recommended Action"))
     row += 1
+    # points used on page 1 so far: title, facts, two headline tables, this table's header
+    used = 26 + 15 * (2 + len(facts)) + 3 * (15 + 20) + 2 * (30 + 15) + 30
     for o in ctx.overview:
         c = o.contract
-        ws.set_row(row, wrapped_height([(c.service, widths[1]), (c.provider, widths[2]),
-                                        (o.action, widths[7])]))
+        height = wrapped_height([(c.service, widths[1]), (c.provider, widths[2]),
+                                 (o.action, widths[7])])
+        used += height
+        ws.set_row(row, height)
         write_row(ws, row, (c.contract_id, c.service, c.provider, o.performance_rag,
                             o.finance_rag, o.overall, len(o.flags), o.action),
                   (st.cell(bold=False), st.cell(wrap=True), st.cell(wrap=True),
@@ -219,9 +225,13 @@ def _summary(wb, ctx: _Ctx) -> None:
         row += 1
 
     row += 1
+    attention = sorted((f for f in ctx.flags if f.needs_smg), key=attention_sort_key)
+    detail_width = sum(widths[2:6])
+    first = wrapped_height([(attention[0].detail, detail_width)]) if attention else 15
+    if used + 15 + 20 + 30 + first > SUMMARY_PAGE_POINTS:
+        ws.set_h_pagebreaks([row])  # keep the section's heading with its first rows
     _section(ws, ctx, row, "Needs SMG's attention first", 7)
     row += 1
-    attention = sorted((f for f in ctx.flags if f.needs_smg), key=attention_sort_key)
     if not attention:
         ws.merge_range(row, 0, row, 7, "No flag needs SMG's attention this quarter.",
                        st.note(wrap=True))
@@ -234,7 +244,6 @@ def _summary(wb, ctx: _Ctx) -> None:
         ws.merge_range(row, 2, row, 5, "", st.header())
         put(ws, row, 2, "Detail", st.header())
         row += 1
-        detail_width = sum(widths[2:6])
         for f in attention:
             ws.set_row(row, wrapped_height([(f.detail, detail_width), (f.action, widths[7]),
                                             (f.code, widths[1])]))

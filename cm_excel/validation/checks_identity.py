@@ -99,7 +99,9 @@ def _period(ctx: Context, meta_cell: Cell | None) -> None:
         if meta_period is None:
             ctx.add("META_PERIOD_INVALID", meta_cell)
     sheet_cell = ctx.wb.contract_fields.get("Period")
-    sheet_period = parse_period_label(str(sheet_cell.value)) if sheet_cell and not sheet_cell.blank else None
+    sheet_period = None
+    if sheet_cell is not None and not sheet_cell.blank:
+        sheet_period = parse_period_label(str(sheet_cell.value))
     if meta_period is not None and sheet_cell is not None and not sheet_cell.blank \
             and sheet_period != meta_period:
         ctx.add("PERIOD_MISMATCH", sheet_cell, expected=meta_period.label)

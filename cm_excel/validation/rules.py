@@ -68,7 +68,8 @@ _RULES = (
          "Use the template issued to your organisation for this contract."),
     Rule("PERIOD_MISMATCH", E, "identity",
          "The Period on the Contract sheet differs from the one in the metadata.",
-         "The Contract sheet says the period is {value} but this template was issued for {expected}.",
+         "The Contract sheet says the period is {value} but this template was issued for "
+         "{expected}.",
          "Use the template issued for this quarter and do not copy sheets between templates."),
     Rule("CONTRACT_NOT_ACTIVE", W, "identity",
          "The contract is not live in the return's quarter according to the register.",
@@ -120,7 +121,8 @@ _RULES = (
          "KPI {kpi} appears more than once (first on row {expected}).",
          "Report each KPI once; delete the extra row."),
     Rule("KPI_NOT_IN_SLA", W, "performance",
-         "A row's KPI is in the KPI menu but not in this contract's SLA for the period; it is ignored.",
+         "A row's KPI is in the KPI menu but not in this contract's SLA for the period; it is "
+         "ignored.",
          "KPI {kpi} is not part of your SLA for {period}; we have ignored this row.",
          "Nothing to do; if you think it should be in your SLA, tell your contract manager."),
     Rule("PERCENT_OUT_OF_RANGE", W, "performance",
@@ -139,8 +141,10 @@ _RULES = (
          "If there were genuinely no cases this quarter, say so in the Commentary; otherwise "
          "enter the right Denominator."),
     Rule("ACTUAL_INCONSISTENT", W, "performance",
-         "The Actual typed for a ratio KPI differs from Numerator ÷ Denominator; the engine's figure is used.",
-         "The Actual for {kpi} says {value} but Numerator ÷ Denominator is {expected}; we use {expected}.",
+         "The Actual typed for a ratio KPI differs from Numerator ÷ Denominator; the engine's "
+         "figure is used.",
+         "The Actual for {kpi} says {value} but Numerator ÷ Denominator is {expected}; we use "
+         "{expected}.",
          "Check the Numerator and Denominator; leave the Actual cell's formula in place."),
     Rule("COMMENTARY_REQUIRED_RED", E, "performance",
          "A KPI is red and its Commentary is blank. Red: worse than the SLA's amber threshold (or "
@@ -148,12 +152,14 @@ _RULES = (
          "lower is better; never for information.",
          "{kpi} is red: {value} against a target of {expected} (amber threshold {amber}); "
          "a Commentary is required.",
-         "Say in the Commentary why the KPI is below the tolerable level and what you are doing about it."),
+         "Say in the Commentary why the KPI is below the tolerable level and what you are "
+         "doing about it."),
     # --- records tables --------------------------------------------------------------------
     Rule("RECORD_INCOMPLETE", E, "records",
          "A row of Incidents, Complaints, Risks or Improvements has a required cell blank.",
          "{header} is blank in this {table} row.",
-         "Complete every required column of the row, or delete the row if it was entered by mistake."),
+         "Complete every required column of the row, or delete the row if it was entered by "
+         "mistake."),
     Rule("RECORD_DATE_INVALID", E, "records",
          "A date in a records table is not a date.",
          "{header} should be a date but is {value}.",
@@ -167,7 +173,8 @@ _RULES = (
          "{header} should be Y or N but is {value}.",
          "Choose Y or N from the drop-down."),
     Rule("RECORD_CHOICE_INVALID", W, "records",
-         "A column with a drop-down holds a value that is not one of its choices; it is kept as typed.",
+         "A column with a drop-down holds a value that is not one of its choices; it is kept "
+         "as typed.",
          "{header} is {value}, which is not one of {expected}.",
          "Choose a value from the drop-down."),
     # --- financial return --------------------------------------------------------------------
@@ -187,16 +194,21 @@ _RULES = (
          "The budget line {line} appears more than once (first on row {expected}).",
          "Report each budget line once; delete the extra row."),
     Rule("FIN_YTD_MISMATCH", E, "financial",
-         "Year To Date Actual is not the previous accepted quarter's year to date plus this quarter's actual (±£1).",
+         "Year To Date Actual is not the previous accepted quarter's year to date plus this "
+         "quarter's actual (±£1).",
          "Year To Date Actual for {line} is {value}, but last quarter's year to date ({previous}) "
          "plus this quarter ({quarter}) is {expected}.",
-         "Make Year To Date Actual the total spent on this line since 1 April, including this quarter."),
+         "Make Year To Date Actual the total spent on this line since 1 April, including this "
+         "quarter."),
     Rule("FIN_YTD_UNCHECKED", W, "financial",
-         "Year to date could not be checked because the previous quarter's return is not in the ledger.",
-         "We could not check Year To Date Actual for {line}: we have no accepted return for {previous}.",
+         "Year to date could not be checked because the previous quarter's return is not in "
+         "the ledger.",
+         "We could not check Year To Date Actual for {line}: we have no accepted return for "
+         "{previous}.",
          "Nothing to do unless you have not yet sent last quarter's financial return."),
     Rule("FIN_VARIANCE_UNEXPLAINED", E, "financial",
-         "Quarter or year-to-date actual differs from budget by more than the tolerance and the Variance Explanation is blank.",
+         "Quarter or year-to-date actual differs from budget by more than the tolerance and "
+         "the Variance Explanation is blank.",
          "{line}: {value} against a budget of {expected} is {share} away ({basis}); "
          "more than the {tolerance} allowed without an explanation.",
          "Explain in the Variance Explanation why spending differs from the budget."),
@@ -206,7 +218,8 @@ _RULES = (
          "{header} is blank.",
          "Fill in who prepared and who approved the return, and the date they signed it off."),
     Rule("SIGNOFF_DATE_INVALID", E, "sign-off",
-         "The Sign-off Date is not a date, is before the quarter began, or is after the return was received.",
+         "The Sign-off Date is not a date, is before the quarter began, or is after the "
+         "return was received.",
          "The Sign-off Date {value} {reason}.",
          "Enter the date the return was approved, for example 08/01/2027."),
     Rule("SIGNOFF_SAME_PERSON", W, "sign-off",
@@ -215,7 +228,8 @@ _RULES = (
          "Ask someone senior to the preparer to approve returns."),
     # --- tamper: the locked parts must be as issued ------------------------------------------
     Rule("TAMPER_LOCKED_CHANGED", W, "tamper",
-         "A locked cell (contract detail, KPI name, unit or target, budget line figures) differs from the register; the register's value is used.",
+         "A locked cell (contract detail, KPI name, unit or target, budget line figures) "
+         "differs from the register; the register's value is used.",
          "{header} in the return is {value}; our register says {expected}, and we use that.",
          "Do not change the locked (grey) cells; if you think our figure is wrong, tell your "
          "contract manager."),
@@ -224,7 +238,8 @@ _RULES = (
          "The sheet {expected} is missing or was renamed.",
          "Keep the template's sheet names as issued."),
     Rule("TAMPER_FINGERPRINT", W, "tamper",
-         "The locked content, recomputed, does not match the fingerprint the template was issued with.",
+         "The locked content, recomputed, does not match the fingerprint the template was "
+         "issued with.",
          "The locked parts of this template are not as we issued them.",
          "Fill in only the highlighted cells; if you had to change something else, tell your "
          "contract manager."),
@@ -235,7 +250,8 @@ _RULES = (
          "If the figure is right, explain the change in the Commentary; otherwise correct it."),
     Rule("QUERY_COST_PER_USER", Q, "plausibility",
          "Cost per service user is outside annual value ÷ client group size ± the range setting: "
-         "a gbp KPI's Actual, or year-to-date spend over the client group so far (size × quarters ÷ 4).",
+         "a gbp KPI's Actual, or year-to-date spend over the client group so far (size × "
+         "quarters ÷ 4).",
          "Cost per service user works out at {value} against the expected {expected} "
          "(annual value ÷ client group size), outside ±{range}.",
          "If the figures are right, explain why in the {explain_in}; otherwise correct them."),
