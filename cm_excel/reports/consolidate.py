@@ -80,12 +80,15 @@ class ConsolidationResult:
 
 
 def open_ledger(workspace: Workspace) -> sqlite3.Connection:
-    """The workspace's ledger (opened and migrated by ledger.db); an empty one if none yet."""
+    """The workspace's ledger, opened read-only by ledger.db; an empty one if none yet.
+
+    Consolidation runs after ingest, which has already migrated the ledger.
+    """
     path = workspace.ledger_path
     if path.exists():
         from ..ledger.db import connect
 
-        return connect(path)
+        return connect(path, readonly=True)
     conn = sqlite3.connect(":memory:")
     conn.executescript(SCHEMA.read_text(encoding="utf-8"))
     return conn

@@ -149,7 +149,7 @@ def _kind(kind: str) -> str:
 
 # --- Summary ---------------------------------------------------------------------------------
 
-SUMMARY_PAGE_POINTS = 470  # printable height of an A4 landscape page at these margins
+SUMMARY_PAGE_POINTS = 500  # printable height of an A4 landscape page at these margins
 
 
 def _summary(wb, ctx: _Ctx) -> None:
@@ -210,7 +210,9 @@ def _summary(wb, ctx: _Ctx) -> None:
                            "Overall", "Flags", "Recommended Action"))
     row += 1
     # points used on page 1 so far: title, facts, two headline tables, this table's header
-    used = 26 + 15 * (2 + len(facts)) + 3 * (15 + 20) + 2 * (30 + 15) + 30
+    used = (26 + 15 + 15 + 15 * len(facts) + 15  # title, subtitle, facts
+            + 20 + 2 * (30 + 15) + 15 + 15  # headline figures
+            + 20 + 30)  # this section and its header
     for o in ctx.overview:
         c = o.contract
         height = wrapped_height([(c.service, widths[1]), (c.provider, widths[2]),
