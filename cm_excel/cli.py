@@ -263,16 +263,14 @@ def consolidate(obj: Context, quarter, year, strict):
 
         cm-excel consolidate Q3 --year 2026 --as-of 2027-02-10
     """
-    from .pipeline import ingest as run_ingest
+    from .pipeline import consolidate as run_consolidate
     from .render import consolidation_summary
-    from .reports.consolidate import consolidate_quarter
 
     register = obj.register()
     period = obj.period(quarter, year)
-    report = run_ingest(obj.workspace, register, progress=_echo_progress)
+    report, result = run_consolidate(obj.workspace, register, period, as_of=obj.as_of,
+                                     progress=_echo_progress)
     _render_ingest(report)
-    result = consolidate_quarter(obj.workspace, register, period, as_of=obj.as_of,
-                                 progress=_echo_progress)
     for line in consolidation_summary(result):
         click.echo(line)
     if strict and (result.returns_missing or result.returns_rejected):

@@ -47,9 +47,9 @@ def run_demo(directory: Path, *, fresh: bool = True, as_of: date | None = None,
 
     Returns the paths written (``workbook``, ``cover``, ``workspace``).
     """
-    from .pipeline import ingest
+    from .pipeline import consolidate, ingest
     from .register.reader import read_register
-    from .reports.consolidate import consolidate_quarter
+    from .render import consolidation_summary
     from .templates.writer import write_templates
     from .workspace import init_workspace
 
@@ -72,11 +72,12 @@ def run_demo(directory: Path, *, fresh: bool = True, as_of: date | None = None,
         ingest(ws, register, now=now, progress=progress)
     for note in problems.notes:
         echo(f"  planted: {note}")
-    result = consolidate_quarter(ws, register, current, as_of=as_of, progress=progress)
+    _, result = consolidate(ws, register, current, as_of=as_of, progress=progress)
+    for line in consolidation_summary(result):
+        echo(line)
+    echo(f"  Feedback for providers: {ws.outbox / 'feedback'}")
     echo("")
-    echo(f"SMG workbook: {result.workbook_path}")
-    echo(f"Cover note:   {result.cover_path}")
-    echo(f"Feedback for providers: {ws.outbox / 'feedback'}")
+    echo(f"Open the SMG workbook: {result.workbook_path}")
     return {"workspace": ws.root, "workbook": result.workbook_path, "cover": result.cover_path}
 
 
@@ -259,7 +260,7 @@ def _financial_lines(register, contract, period, rng, problems, is_current, ytd)
         ytd[key] = round(previous + actual, 2)
         row = {"Quarter Actual": actual, "Year To Date Actual": ytd[key],
                "Forecast Outturn": round(budget.annual_budget * (1.12 if over else
-                                                                  rng.uniform(0.98, 1.01)), 2)}
+                                                                  rng.uniform(0.97, 0.995)), 2)}
         if over:
             row["Variance Explanation"] = ("Agency cover for vacant posts at premium rates; "
                                            "two posts recruited from next quarter.")

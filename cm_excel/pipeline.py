@@ -712,3 +712,20 @@ def _return_status(contract, kind: str, subs: list[Submission], deadline: date,
         held=sum(s.status == HELD for s in subs),
         late=bool(first_ok and uk_date(first_ok) > deadline),
         missing=current is None and due_passed, not_yet_due=current is None and not due_passed)
+
+
+# --- consolidation ------------------------------------------------------------------------------
+
+
+def consolidate(workspace: Workspace, register: Register, period: Period, *, as_of: date,
+                now: datetime | None = None, progress=None):
+    """Ingest the inbox, then write the quarter's SMG workbook and cover note.
+
+    Returns (IngestReport, ConsolidationResult). Rejected or missing returns are reported in
+    the workbook, not raised.
+    """
+    from .reports.consolidate import consolidate_quarter
+
+    report = ingest(workspace, register, now=now, progress=progress)
+    result = consolidate_quarter(workspace, register, period, as_of=as_of, progress=progress)
+    return report, result

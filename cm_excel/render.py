@@ -61,3 +61,12 @@ def status_lines(report: StatusReport) -> list[str]:
         lines.append(f"Unexpected in the ledger for this period: {s.original_name} "
                      f"({s.contract_id} {s.kind})")
     return lines
+
+
+def consolidation_summary(result) -> list[str]:
+    """Headline figures, flags by code, and where the outputs landed."""
+    lines = ["", "SMG quarterly consolidation:"] + [f"  {line}" for line in result.lines()]
+    if result.flags_by_code:
+        lines.append("  Flags by code: " + ", ".join(
+            f"{code} {n}" for code, n in result.flags_by_code.items()))
+    return lines

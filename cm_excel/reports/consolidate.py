@@ -108,14 +108,17 @@ def load(workspace: Workspace, register: Register, period: Period, as_of: date) 
 
 
 def consolidate_quarter(workspace: Workspace, register: Register, period: Period, *,
-                        as_of: date, progress: Callable[[str], None] | None = None
+                        as_of: date, progress: Callable[..., None] | None = None
                         ) -> ConsolidationResult:
     """Write the quarter's SMG workbook and cover note into ``outbox/``; say what they hold.
 
     Same ledger, register and ``as_of`` → the same workbook, cell for cell.
     Raises WorkspaceError when an output cannot be replaced (open in Excel).
     """
-    say = progress or (lambda message: None)
+    def say(text: str) -> None:
+        if progress:
+            progress("consolidate.stage", text=text)
+
     settings = register.settings
     say(f"Consolidating {period.describe()} as of {as_of.isoformat()}")
     data = load(workspace, register, period, as_of)
@@ -126,11 +129,9 @@ def consolidate_quarter(workspace: Workspace, register: Register, period: Period
     outbox = workspace.outbox
     book = outbox / workbook_name(period)
     write_quarterly(data, flags, book, settings=settings)
-    say(f"Wrote {book}")
     cover = outbox / cover_name(period)
     write_cover(data, flags, cover, workbook_name=book.name, settings=settings,
                 workspace_root=workspace.root)
-    say(f"Wrote {cover}")
 
     counts = data.return_counts()
     overall = Counter(o.overall for o in overview)
