@@ -32,8 +32,9 @@ _ANOTHER_R = re.compile(rb"""(?:^|[\s"'\x00])r\s*=""")  # NUL joins the tags' te
 # Slow path: rows and cells in document order, any prefix (<x:c>), r anywhere or absent.
 # The lookahead keeps <cols>, <cfRule> and <c:chart> from matching.
 _ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])"
-                          rb"""((?:[^>"']+|"[^"]*"|'[^']*')*)>""")  # quoted values balanced
-_R_ATTR = re.compile(rb"""(?:^|[\s"'])r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+                          rb"""((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""")  # quotes balanced;
+# possessive quantifiers (Python 3.11+): a tag that never closes fails in linear time.
+_R_ATTR = re.compile(rb"""(?:^|[\s"'])r\s*+=\s*+(?:"([^"]*+)"|'([^']*+)')""")
 _REF = re.compile(rb"\s*\$?([A-Za-z]{0,3})\$?([0-9]+)")
 
 
