@@ -8,6 +8,8 @@ Builds one valid performance return from the starter register, copies it N times
 times (1) python-calamine reading every cell of every sheet, (2) the engine's full path
 (safety check, read, validate), (3) a naive pandas read of every sheet with openpyxl.
 Prints per-return milliseconds, the ratio to the calamine baseline and peak RSS.
+Then (4) a whole ``ingest`` (safety check, read, validate, archive, ledger) of N and 2N
+distinct returns in fresh workspaces, to show the cost grows linearly.
 """
 
 from __future__ import annotations
@@ -97,8 +99,30 @@ def main() -> None:
         _time("cm-excel check + read + validate", lambda f: _engine(f, register), files, base)
         _time("pandas read_excel (openpyxl)", _pandas_naive, files[: max(args.returns // 10, 5)],
               base)
+        for n in (args.returns // 2, args.returns):
+            _bench_ingest(Path(tmp) / f"ingest{n}", template, kpis, period, n)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS {peak_mb:.0f} MB")
+
+
+def _bench_ingest(root: Path, template: Path, kpis: dict, period, n: int) -> None:
+    """Ingest n distinct returns (each differs in one Commentary) into a fresh workspace."""
+    from cm_excel.pipeline import ingest
+    from cm_excel.templates.fill import fill_return
+
+    ws = init_workspace(root)
+    register = read_register(ws.register_path)
+    first = next(iter(kpis))
+    for i in range(n):
+        varied = {code: dict(values) for code, values in kpis.items()}
+        varied[first]["Commentary"] = f"Return {i}"
+        fill_return(template, ws.inbox / f"r{i:04d}.xlsx", kpis=varied, sign_off={
+            "Prepared By": "A", "Approved By": "B", "Sign-off Date": period.end})
+    start = time.perf_counter()
+    report = ingest(ws, register)
+    seconds = time.perf_counter() - start
+    print(f"ingest {n:>4} returns {seconds:8.2f} s  {seconds / n * 1000:8.2f} ms/return  "
+          f"({len(report.accepted)} accepted, {len(report.rejected)} rejected)")
 
 
 if __name__ == "__main__":

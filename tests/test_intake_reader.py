@@ -218,7 +218,8 @@ def test_1904_dates(tmp_path):
 
 
 def test_formula_cached_value_read_not_evaluated(tmp_path):
-    p = layout_return(tmp_path / "r.xlsx", formulas={"G5": ("=E5/F5", 0.5), "G6": ("=1/0", "#DIV/0!")})
+    p = layout_return(tmp_path / "r.xlsx",
+                      formulas={"G5": ("=E5/F5", 0.5), "G6": ("=1/0", "#DIV/0!")})
     perf = read_return(p).tables[PERF]
     assert perf.rows[0]["Actual"].value == 0.5  # what was cached, not 190/200
     assert perf.rows[1]["Actual"].value is None  # calamine reads cached errors as empty
@@ -312,3 +313,59 @@ def test_inbox_to_workbooks(real, tmp_path):
     (inbox / "~$return.xlsx").write_bytes(b"lock")
     read = [open_return(i.path)[1] for i in discover(inbox) if i.action == "read"]
     assert [r.name for r in read] == ["return.xlsx"]
+
+
+# --- never raising on bad content ------------------------------------------------------------
+
+_TOKENS = [b"<", b">", b'"', b"/", b' r="XFD1048576"', b"<c><v>1</v></c>", b'<row r="99999">',
+           b"&amp;", b"\x00", b'uniqueCount="99"', b't="d"', b"<v>abc</v>",
+           b'ref="A1:XFD1048576"', b'headerRowCount="0"', b"$B$999999", b" a='>'"]
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory) -> dict[str, bytes]:
+    p = layout_return(tmp_path_factory.mktemp("fuzz") / "r.xlsx",
+                      incidents=[{"Date": date(2026, 11, 2), "Description": "x"}])
+    with zipfile.ZipFile(p) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_damaged_xml_never_raises_anything_but_read_failure(parts):
+    """Edits inside the XML parts of a sound zip: every outcome is a verdict, a workbook or
+    a ReadFailure — never another exception, never a crash of the process."""
+    import io
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    from cm_excel.intake.reader import read_return_bytes
+    from cm_excel.intake.safety import check_bytes
+
+    names = sorted(n for n in parts if n.endswith((".xml", ".rels")))
+    edit = st.tuples(st.sampled_from(names), st.floats(0, 1), st.integers(0, 2),
+                     st.sampled_from(_TOKENS), st.integers(0, 255))
+
+    @settings(max_examples=80, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(edit, min_size=1, max_size=3))
+    def run(edits):
+        changed = dict(parts)
+        for name, where, op, token, byte in edits:
+            data = bytearray(changed[name])
+            at = int(where * (len(data) - 1))
+            if op == 0:
+                del data[at:at + 12]
+            elif op == 1:
+                data[at:at] = token
+            else:
+                data[at] = byte
+            changed[name] = bytes(data)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in changed.items():
+                z.writestr(name, data)
+        verdict = check_bytes(buf.getvalue())
+        if verdict.ok:
+            try:
+                read_return_bytes(buf.getvalue(), path="r.xlsx")
+            except ReadFailure:
+                pass
+
+    run()

@@ -68,6 +68,11 @@ def test_empty_file(tmp_path):
     refused(p, "OPEN_EMPTY")
 
 
+def test_file_gone_before_it_was_checked(tmp_path):
+    v = check_file(tmp_path / "moved away.xlsx")
+    assert (v.ok, v.code) == (False, "OPEN_UNAVAILABLE") and "try again" in v.sentence
+
+
 def test_too_large(good):
     v = refused(good, "OPEN_TOO_LARGE", max_bytes=1000)
     assert "KB" in v.sentence
@@ -282,7 +287,8 @@ def test_external_entity_in_a_sheet(good, tmp_path):
 
 
 def test_doctype_hidden_in_utf16(good, tmp_path):
-    xml = BILLION_LAUGHS.replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>')
+    xml = BILLION_LAUGHS.replace(b'<?xml version="1.0"?>',
+                                 b'<?xml version="1.0" encoding="UTF-16"?>')
     p = rezip(good, tmp_path / "utf16.xlsx",
               change={WORKBOOK_XML: b"\xff\xfe" + xml.decode().encode("utf-16-le")})
     refused(p, "OPEN_XML_HOSTILE")
@@ -360,27 +366,46 @@ def test_formatted_empty_cells_far_away_are_fine(tmp_path):
     assert check_file(p).ok
 
 
-@pytest.mark.parametrize("xml, span", [
+@pytest.mark.parametrize("rows, span", [
     (b'<row r="2"><c r="B2"><v>1</v></c><c r="D9" s="1"/></row>', "B2:B2"),
     (b'<row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576" a="/>"><v>1</v></c></row>',
      "A1:XFD1048576"),  # a quoted ">" does not make a filled cell look empty
     (b'<row r="1"><c r="A1"><v>1</v></c><c a=\' r="A1"\' r="XFD1048576"><v>1</v></c></row>',
      "A1:XFD1048576"),  # nor does r="..." inside another attribute's value
-    (b'<row r="5"><c r="A5" r="XFD1048576"s="12" t="s"><v>1</v></c></row>',
-     "A5:XFD1048576"),  # calamine accepts a repeated r, unspaced, and keeps the last one
     (b'<row r="1"><c r="A1"><v>1</v></c><c a=">" r="XFD1048576"><v>1</v></c></row>',
      "A1:XFD1048576"),
     (b'<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><x:c r="D9"><x:v>1</x:v></x:c></x:row>',
      "A1:D9"),  # prefixed elements
     (b'<row><c><v>1</v></c><c><v>1</v></c></row><row r="5"><c/><c><v>2</v></c></row>',
      "A1:B5"),  # no r attributes: positions follow on
-    (b'<cols><col min="1" max="16384"/></cols><c:chart/><row r="1"><c r="A1" s="2"/></row>',
-     None),  # only formatting: nothing for calamine to allocate
+    (b'<row r="1"><c r="A1" s="2"/></row><c:chart/>', None),  # formatting only
 ])
-def test_sheet_extent(xml, span):
+def test_sheet_extent(rows, span):
     from cm_excel.intake.extent import sheet_extent
-    extent = sheet_extent(xml)
+    extent = sheet_extent(b"<worksheet><cols><col min='1' max='16384'/></cols><sheetData>"
+                          + rows + b"</sheetData></worksheet>")
     assert (str(extent) if extent else None) == span
+
+
+@pytest.mark.parametrize("rows", [
+    b'<row r="5"><c r="A5" r="XFD1048576"s="12"><v>1</v></c></row>',  # calamine: last r wins
+    b'<row r="1"><c r="A1" s="1' + b" x" * 5000,  # never closed: refused in linear time
+])
+def test_sheet_extent_refuses_what_it_cannot_read_strictly(rows):
+    from cm_excel.intake.extent import XmlProblem, sheet_extent
+    with pytest.raises(XmlProblem):
+        sheet_extent(b"<worksheet><sheetData>" + rows + b"</sheetData></worksheet>")
+
+
+def test_repeated_r_attribute_is_refused(tmp_path):
+    """calamine accepts <c r="A5" r="XFD1048576"s="12"> and keeps the last r: that file
+    would abort the process, so it is refused as damaged."""
+    src = layout_return(tmp_path / "src.xlsx")
+
+    def twice(xml: bytes) -> bytes:
+        return xml.replace(b'<c r="A5"', b'<c r="A5" r="XFD1048576"', 1)
+    p = rezip(src, tmp_path / "twice.xlsx", change={"xl/worksheets/sheet3.xml": twice})
+    refused(p, "OPEN_CORRUPT")
 
 
 # --- passing, with notes ---------------------------------------------------------------------
@@ -450,7 +475,8 @@ def test_discover_reads_files_and_skips_the_rest(good, tmp_path):
     actions = {i.name: i.action for i in items}
     assert [n for n, a in actions.items() if a == "read"] == ["b notes.csv", "VS-001 Q3.xlsx"]
     notes = {i.name: i.note for i in items}
-    assert "lock file" in notes["~$VS-001 Q3.xlsx"] and "lock file" in notes[".~lock.VS-001 Q3.xlsx#"]
+    assert "lock file" in notes["~$VS-001 Q3.xlsx"]
+    assert "lock file" in notes[".~lock.VS-001 Q3.xlsx#"]
     assert "link" in notes["link.xlsx"] and "link" in notes["dangling.xlsx"]
     assert "link" in notes["link to folder"] and "folder" in notes["older returns"]
     assert "hidden" in notes[".hidden.xlsx"] and "not a regular file" in notes["pipe.xlsx"]

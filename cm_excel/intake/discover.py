@@ -61,7 +61,8 @@ def _classify(path: Path, name: str) -> InboxItem:
         return skip(f"skipped: could not be examined ({exc.strerror})")
     attrs = getattr(st, "st_file_attributes", 0)
     if stat.S_ISLNK(st.st_mode) or attrs & _WIN_REPARSE_POINT:
-        return skip("skipped: a link (shortcut) — links are not followed; put the file itself here")
+        return skip("skipped: a link (shortcut); links are not followed, "
+                    "so put the file itself here")
     if stat.S_ISDIR(st.st_mode):
         return skip("skipped: a folder — only files directly in the inbox are read")
     if not stat.S_ISREG(st.st_mode):

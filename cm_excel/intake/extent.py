@@ -1,4 +1,4 @@
-"""How far a worksheet's cells reach, found by scanning its XML without parsing it.
+"""How far a worksheet's cells reach, found without building the sheet.
 
 Why: python-calamine allocates one slot for every cell of the rectangle spanned by a
 sheet's non-empty cells. A 6 KB file with values in A1 and XFD1048576 asks for 17 billion
@@ -7,35 +7,42 @@ the extent of each worksheet is bounded here before calamine ever sees the file.
 
 The scan must never see less than calamine does, and calamine's XML reader is lenient: it
 accepts attributes with no space between them and a repeated ``r`` (the last one wins), and
-a quoted value may hold ``>``. So tags are matched with their quoted values balanced, and
-every ``r`` of a cell counts. Only cells that can hold something count (a self-closing
-``<c r="X9" s="3"/>`` is a formatted empty cell, which calamine skips too). Cells without
-an ``r`` follow the previous cell, and rows without one follow the previous row.
+a quoted value may hold ``>``. The fast path (plain regular expressions, linear time) takes
+only parts where none of that can happen; anything else is parsed by expat, which is strict
+and linear: a part it cannot parse raises XmlProblem and the file is refused.
+
+Only cells that can hold something count (a self-closing ``<c r="X9" s="3"/>`` is a
+formatted empty cell, which calamine skips too). Cells without an ``r`` follow the
+previous cell, and rows without one follow the previous row.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from xml.parsers import expat
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 # Fast path, for what Excel, LibreOffice, openpyxl and xlsxwriter write: unprefixed cells
-# whose first attribute is r="A1". Literal-led patterns let the regex engine skip ahead.
-# The cheap "[^>]*" stops at a ">" inside a quoted value; such a tag leaves an odd number of
-# quotes behind, which sends the part to the slow path.
+# whose first attribute is r="A1". Literal-led patterns let the regex engine skip ahead, and
+# "[^<>]*" ends each attempt at the next tag, so the scan stays linear. That class stops at
+# a ">" inside a quoted value; such a tag leaves an odd number of quotes behind, which sends
+# the part to expat.
 _CELL_TAG = re.compile(rb"<c[\s/>]")
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
-_CELL_REF_FIRST = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>')
+_CELL_REF_FIRST = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^<>]*)>')
 _MAYBE_R = re.compile(rb"r\s*=")
 _ANOTHER_R = re.compile(rb"""(?:^|[\s"'\x00])r\s*=""")  # NUL joins the tags' texts
-# Slow path: rows and cells in document order, any prefix (<x:c>), r anywhere or absent.
-# The lookahead keeps <cols>, <cfRule> and <c:chart> from matching.
-_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])"
-                          rb"""((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""")  # quotes balanced;
-# possessive quantifiers (Python 3.11+): a tag that never closes fails in linear time.
-_R_ATTR = re.compile(rb"""(?:^|[\s"'])r\s*+=\s*+(?:"([^"]*+)"|'([^']*+)')""")
-_REF = re.compile(rb"\s*\$?([A-Za-z]{0,3})\$?([0-9]+)")
+_REF = re.compile(r"\s*\$?([A-Za-z]{0,3})\$?([0-9]+)")
+
+
+class XmlProblem(Exception):
+    """A part expat cannot parse (``hostile`` when it declares a DTD or entities)."""
+
+    def __init__(self, detail: str, hostile: bool = False):
+        self.hostile = hostile
+        super().__init__(detail)
 
 
 @dataclass(frozen=True)
@@ -87,31 +94,46 @@ def _plain(refs: list[tuple[bytes, bytes, bytes]]) -> bool:
 
 
 def _walk(xml: bytes) -> Extent | None:
-    """Follow rows and cells in order; every r of a tag counts (calamine keeps the last)."""
-    row, col = -1, -1
+    """Follow rows and cells in document order with expat (any prefix, r anywhere or absent).
+    Every cell counts here, even an empty one: this path is for unusual writers only."""
+    at = [-1, -1]  # row, column of the last row or cell seen
     rows: list[int] = []
     cols: list[int] = []
-    for m in _ROW_OR_CELL.finditer(xml):
-        name, inside = m.groups()
-        refs = [_REF.match(a.group(1) if a.group(1) is not None else a.group(2))
-                for a in _R_ATTR.finditer(inside)]
-        refs = [r for r in refs if r]
-        if name == b"row":
-            row = int(refs[-1].group(2)) - 1 if refs else row + 1
-            col = -1
-            continue
-        places = [(max(int(r.group(2)) - 1, 0), max(_col(r.group(1)), 0) if r.group(1) else col + 1)
-                  for r in refs]
-        if places:
-            row, col = places[-1]
-        else:
-            col += 1
-            row = max(row, 0)
-            places = [(row, col)]
-        if inside.endswith(b"/"):
-            continue
-        rows += [p[0] for p in places]
-        cols += [p[1] for p in places]
+
+    def start(name: str, attrs: dict) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local == "row":
+            m = _REF.match(attrs.get("r", ""))
+            at[:] = [int(m.group(2)) - 1 if m else at[0] + 1, -1]
+        elif local == "c":
+            m = _REF.match(attrs.get("r", ""))
+            if m and m.group(1):
+                at[:] = [max(int(m.group(2)) - 1, 0), max(_col(m.group(1).encode()), 0)]
+            else:
+                at[:] = [max(at[0], 0), at[1] + 1]
+            rows.append(at[0])
+            cols.append(at[1])
+
+    parse_strictly(xml, start)
     if not rows:
         return None
     return Extent(min(rows), min(cols), max(rows), max(cols))
+
+
+def parse_strictly(xml: bytes, start) -> None:
+    """Run expat over ``xml``, calling ``start(name, attrs)`` per element; no DTD, no entities.
+
+    Raises XmlProblem when the part is not well-formed XML or declares a DTD or entities.
+    """
+    def refuse(*_args):
+        raise XmlProblem("DTD or entity declaration", hostile=True)
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(xml, True)
+    except (expat.ExpatError, ValueError, LookupError) as exc:  # LookupError: bad encoding
+        raise XmlProblem(str(exc)) from None

@@ -103,7 +103,7 @@ def parse_xml(data: bytes, part: str) -> Element:
                                  forbid_external=True)
     except defusedxml.DefusedXmlException as exc:
         raise PackageError("OPEN_XML_HOSTILE", part, type(exc).__name__) from exc
-    except (ParseError, ValueError, UnicodeError) as exc:
+    except (ParseError, ValueError, UnicodeError, LookupError) as exc:
         raise PackageError("OPEN_CORRUPT", part, str(exc)) from exc
 
 
@@ -258,7 +258,7 @@ _SHEET_CELL = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Za-z]{1,3}\$?
 
 
 def parse_cell_name(formula: str) -> tuple[str, int, int] | None:
-    """A defined name's ``Contract!$B$15`` or ``'My Sheet'!$B$15`` → (sheet, row, col), zero-based.
+    """A defined name's ``Contract!$B$15`` or ``'My Sheet'!$B$15`` → zero-based (sheet, row, col).
 
     Anything else (ranges, formulas, ``#REF!``) gives None.
     """

@@ -26,12 +26,11 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..validation.findings import Finding, Level
 from . import cfb
-from .extent import sheet_extent
-from .package import CONTENT_TYPES_PART, WORKBOOK_PART, PackageError, local, parse_xml, read_workbook
+from .extent import XmlProblem, parse_strictly, sheet_extent
+from .package import CONTENT_TYPES_PART, WORKBOOK_PART, PackageError, parse_xml, read_workbook
 
 MiB = 1024 * 1024
 DEFAULT_MAX_BYTES = 50 * MiB  # a filled return is well under 1 MB
@@ -51,8 +50,8 @@ _WHAT_TO_SEND = "please send the filled-in template saved as an Excel Workbook (
 SENTENCES = {
     "OPEN_EMPTY": "This file is empty (0 bytes), perhaps because it had not finished copying; "
                   + _WHAT_TO_SEND + ".",
-    "OPEN_TOO_LARGE": "This file is {file_size}, larger than the {limit} a return may be, so it was "
-                      "not opened; please remove any pasted pictures or extra sheets, save it "
+    "OPEN_TOO_LARGE": "This file is {file_size}, larger than the {limit} a return may be, so it "
+                      "was not opened; please remove any pasted pictures or extra sheets, save it "
                       "as an Excel Workbook (.xlsx) and send it again.",
     "OPEN_XLS_LEGACY": "This is an old-style Excel 97–2003 .xls file; please open it in Excel "
                        "and save it as an Excel Workbook (.xlsx), then send that.",
@@ -83,7 +82,7 @@ SENTENCES = {
                            "({cells:,} cells), far more than a return needs; please delete "
                            "anything typed far below or to the right of the tables, save and "
                            "send it again.",
-    "OPEN_UNREADABLE": "This file could not be read from the folder ({detail}); it may still "
+    "OPEN_UNAVAILABLE": "This file could not be read from the folder ({detail}); it may still "
                        "be copying or be open in another program — please try again.",
 }
 
@@ -140,7 +139,7 @@ def check_file(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -
 
     Codes: OPEN_EMPTY, OPEN_TOO_LARGE, OPEN_XLS_LEGACY, OPEN_ENCRYPTED, OPEN_MACROS,
     OPEN_ODS, OPEN_XLSB, OPEN_TEXT, OPEN_PDF, OPEN_CORRUPT, OPEN_NOT_SPREADSHEET,
-    OPEN_ZIP_BOMB, OPEN_XML_HOSTILE, OPEN_TOO_MANY_CELLS, OPEN_UNREADABLE; notes
+    OPEN_ZIP_BOMB, OPEN_XML_HOSTILE, OPEN_TOO_MANY_CELLS, OPEN_UNAVAILABLE; notes
     OPEN_EXTERNAL_LINKS, OPEN_DATA_CONNECTIONS, OPEN_EMBEDDED_OBJECTS.
     """
     data, refusal = load_bounded(path, max_bytes=max_bytes)
@@ -160,7 +159,7 @@ def load_bounded(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES
         with open(path, "rb") as fh:
             return fh.read(max_bytes + 1), None
     except OSError as exc:
-        return None, _refused("OPEN_UNREADABLE", detail=exc.strerror or type(exc).__name__)
+        return None, _refused("OPEN_UNAVAILABLE", detail=exc.strerror or type(exc).__name__)
 
 
 def check_bytes(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SafetyVerdict:
@@ -260,8 +259,8 @@ def _text_kind(data: bytes) -> str | None:
 
 _XMLISH = (".xml", ".rels", ".vml")
 _DTD_MARKS = tuple("<!DOCTYPE".encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be"))
-_MACRO_TYPE = re.compile(r"macroenabled|vbaproject|ms-excel\.(?:intl)?macrosheet|ms-excel\.dialogsheet",
-                         re.IGNORECASE)
+_MACRO_TYPE = re.compile(
+    r"macroenabled|vbaproject|ms-excel\.(?:intl)?macrosheet|ms-excel\.dialogsheet", re.IGNORECASE)
 
 
 class _Package:
@@ -434,8 +433,11 @@ def _check_package(data: bytes) -> list[SafetyNote]:
                 pass
             continue
         data = pkg.inflate(info)
-        _check_shared_strings(data)
-        extent = sheet_extent(data)
+        try:
+            _check_shared_strings(data)
+            extent = sheet_extent(data)
+        except XmlProblem as exc:
+            raise _Refuse("OPEN_XML_HOSTILE" if exc.hostile else "OPEN_CORRUPT") from None
         if extent is None:
             continue
         total_cells += extent.cells
@@ -446,24 +448,21 @@ def _check_package(data: bytes) -> list[SafetyNote]:
     return _notes(names)
 
 
-_SST_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst((?:\s+[^\s=/>\"']+\s*=\s*"
-                        rb"(?:\"[^\"]*\"|'[^']*'))*)\s*/?>")
-_ATTR = re.compile(rb"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-
-
 def _check_shared_strings(data: bytes) -> None:
     """calamine reserves memory for as many shared strings as ``uniqueCount`` claims before
     reading them (a claim of 4 billion aborts the process), so the claim may not exceed the
-    ``<si>`` items the part could hold."""
+    ``<si>`` items the part could hold. Parsed strictly, so no lenient reading can differ."""
     if b"sst" not in data:
         return
     items = data.count(b"<si") + data.count(b":si")  # generous: every one could be a string
-    for tag in _SST_START.finditer(data):
-        for attr in _ATTR.finditer(tag.group(1)):
-            if attr.group(1) == b"uniqueCount":
-                claim = (attr.group(2) if attr.group(2) is not None else attr.group(3)).strip()
-                if not claim.isdigit() or int(claim) > items + 1024:
-                    raise _Refuse("OPEN_CORRUPT")
+
+    def start(name: str, attrs: dict) -> None:
+        if name.rsplit(":", 1)[-1] == "sst" and "uniqueCount" in attrs:
+            claim = attrs["uniqueCount"].strip()
+            if not claim.isdigit() or int(claim) > items + 1024:
+                raise _Refuse("OPEN_CORRUPT")
+
+    parse_strictly(data, start)
 
 
 def _zip_kind(names: list[str]) -> str:
