@@ -175,6 +175,8 @@ def validate(obj: Context, paths):
         cm-excel validate inbox/VS-001_performance_2026-27-Q3.xlsx
     """
     from .pipeline import validate_paths
+    from .render import counted
+    from .validation.findings import Level
 
     register = obj.register()
     targets = [Path(p) for p in paths] or [obj.workspace.inbox]
@@ -184,7 +186,7 @@ def validate(obj: Context, paths):
     for result in results:
         errors = [f for f in result.findings if f.level.value == "error"]
         failed += bool(errors)
-        counts = ", ".join(f"{result.count(level)} {_PLURAL[level.value]}" for level in _levels())
+        counts = ", ".join(counted(result.count(level), level.value) for level in Level)
         click.echo(f"{result.file}: {'REJECTED' if result.status == 'rejected' else 'OK'} ({counts})")
         for finding in result.findings:
             click.echo(f"  {finding.line()}")
@@ -193,15 +195,6 @@ def validate(obj: Context, paths):
     click.echo(f"Checked {len(results)} file(s): {len(results) - failed} without errors, "
                f"{failed} with errors.")
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
-
-
-_PLURAL = {"error": "errors", "query": "queries", "warning": "warnings"}
-
-
-def _levels():
-    from .validation.findings import Level
-
-    return list(Level)
 
 
 @cli.command()

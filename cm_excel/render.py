@@ -5,6 +5,12 @@ from __future__ import annotations
 from .pipeline import IngestReport, Outcome, StatusReport
 
 PROBLEMS_SHOWN = 3
+_PLURALS = {"error": "errors", "query": "queries", "warning": "warnings"}
+
+
+def counted(n: int, word: str) -> str:
+    """``1 error``, ``2 queries``."""
+    return f"{n} {word if n == 1 else _PLURALS.get(word, word + 's')}"
 
 
 def outcome_line(f) -> str:
@@ -16,10 +22,13 @@ def outcome_line(f) -> str:
         extra.append(f"supersedes v{f.superseded_version}")
     if f.restatements:
         extra.append(f"{f.restatements} restatement(s)")
-    counts = [f"{n} {word}" for n, word in ((f.errors, "errors"), (f.queries, "queries"),
-                                             (f.warnings, "warnings")) if n]
+    counts = [counted(n, word) for n, word in ((f.errors, "error"), (f.queries, "query"),
+                                                (f.warnings, "warning")) if n]
     detail = ", ".join(extra + counts)
-    return f"{f.outcome}{f' ({detail})' if detail else ''}{f': {f.note}' if f.note else ''}"
+    note = f.note
+    if note.startswith(f"{f.outcome}: "):  # the note already names the outcome
+        note = note[len(f"{f.outcome}: "):]
+    return f"{f.outcome}{f' ({detail})' if detail else ''}{f': {note}' if note else ''}"
 
 
 def ingest_summary(report: IngestReport) -> list[str]:

@@ -76,3 +76,30 @@ def test_debug_shows_the_traceback(tmp_path):
                                       "Q3", "--year", "2026"])
     assert result.exit_code != 0
     assert result.exception is not None and not isinstance(result.exception, SystemExit)
+
+
+def test_held_resubmission_listed_then_applied_through_the_cli(tmp_path):
+    from builders import good_kpis
+    from cm_excel import pipeline
+    from ingest_fixtures import AFTER_NEXT_QUARTER, NOW, drop, make_register, make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    register = make_register()
+    drop(ws, name="v1.xlsx", register=register)
+    pipeline.ingest(ws, register, now=NOW)
+    kpis = good_kpis(register, "VS-001")
+    kpis["SUPPORTED"]["Actual"] = 700
+    drop(ws, name="v2.xlsx", register=register, kpis=kpis, received=AFTER_NEXT_QUARTER)
+    pipeline.ingest(ws, register, now=NOW)
+
+    listed = CliRunner().invoke(cli, ["--workspace", str(ws.root), "held", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "VS-001 performance 2026-27 Q3 v2" in listed.output
+    ref = listed.output.split("#")[1].split()[0]
+    applied = CliRunner().invoke(cli, ["--workspace", str(ws.root), "held", "apply", ref])
+    assert applied.exit_code == 0, applied.output
+    assert "SUPPORTED Actual" in applied.output and "-> 700" in applied.output
+    again = CliRunner().invoke(cli, ["--workspace", str(ws.root), "held", "list"])
+    assert "No resubmissions are held." in again.output
+    unknown = CliRunner().invoke(cli, ["--workspace", str(ws.root), "held", "decline", "999"])
+    assert unknown.exit_code != 0 and "Traceback" not in unknown.output

@@ -277,10 +277,10 @@ def expected_flags(run: Run) -> list[tuple]:
          f"no accepted financial return for 2026-27 Q3 in the ledger; {DUE_WORDS}; as of "
          "15 Feb 2027; provider Beacon Outreach Ltd (register.xlsx Contracts row 5)", INFORMAL),
         ("VS-004", "RETURN_REJECTED", "Red",
-         "The performance return for 2026-27 Q3 was rejected (1 error, 0 unexplained queries) "
+         "The performance return for 2026-27 Q3 was rejected (1 error, 0 queries) "
          "and no corrected return has been accepted by the deadline.",
          "Beacon Q3 return.xlsx received 26 Jan 2027 09:00 (UK time), rejected (1 error, "
-         "0 unexplained queries); feedback sent in "
+         "0 queries); feedback sent in "
          f"outbox/feedback/2026-27-Q3/VS-004_performance_feedback.xlsx; {DUE_WORDS}; as of "
          "15 Feb 2027", INFORMAL),
     ]

@@ -85,7 +85,7 @@ def return_rejected(data: "QuarterData") -> Iterator[Flag]:
         latest = r.latest
         overdue = data.as_of > data.deadline
         problems = (f"{latest.errors} error{'s' if latest.errors != 1 else ''}, "
-                    f"{latest.queries} unexplained quer{'ies' if latest.queries != 1 else 'y'}")
+                    f"{latest.queries} quer{'ies' if latest.queries != 1 else 'y'}")
         evidence = (f"{latest.original_name} received {_when(latest.received_uk)}, rejected "
                     f"({problems})")
         if latest.feedback_path:
