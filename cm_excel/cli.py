@@ -233,7 +233,7 @@ def status(obj: Context, quarter, year):
 
         cm-excel status Q3 --year 2026
     """
-    from .pipeline import status as run_status
+    from .status import status as run_status
     from .render import status_lines
 
     register = obj.register()
@@ -289,7 +289,7 @@ def held_list(obj: Context):
 
         cm-excel held list
     """
-    from .pipeline import list_held
+    from .held import list_held
 
     rows = list_held(obj.workspace)
     if not rows:
@@ -308,7 +308,7 @@ def held_apply(obj: Context, ref):
 
         cm-excel held apply 7
     """
-    from .pipeline import resolve_held
+    from .held import resolve_held
 
     click.echo(resolve_held(obj.workspace, ref, apply=True))
 
@@ -323,7 +323,7 @@ def held_decline(obj: Context, ref):
 
         cm-excel held decline 7
     """
-    from .pipeline import resolve_held
+    from .held import resolve_held
 
     click.echo(resolve_held(obj.workspace, ref, apply=False))
 

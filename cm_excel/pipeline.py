@@ -22,36 +22,32 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
 
 from . import archive
-from .errors import UsageError, WorkspaceError
+from .errors import UsageError
+from .held import held_finding, uk_date
 from .intake.discover import discover
 from .intake.reader import ReadFailure, read_return_bytes
 from .intake.safety import check_bytes, load_bounded
 from .ledger import db
-from .ledger.queries import (ACCEPTED, HELD, REJECTED, SUPERSEDED, LedgerHistory, Restatement,
-                             Submission, current_submission, find_submissions, findings_of,
-                             held_submissions, next_version, restatements_of, submission_by_id,
-                             submission_by_sha, submissions_of)
-from .ledger.record import Recorded, apply_held, decline_held, record, set_feedback_path
-from .periods import Period, return_deadline
+from .ledger.queries import (ACCEPTED, HELD, REJECTED, LedgerHistory, Submission,
+                             current_submission, findings_of, next_version, submission_by_sha)
+from .ledger.record import Recorded, record, set_feedback_path
+from .lock import workspace_lock
+from .periods import Period
 from .register.model import Register
 from .reports.feedback import feedback_path, needs_feedback, write_feedback
-from .templates.contract import KINDS
 from .validation.findings import Finding, Level, sort_key
 from .validation.result import History, NoHistory, ValidationResult
 from .validation.validate import validate_return
 from .workspace import Workspace
 
 Progress = Callable[..., None]
-LOCK_NAME = ".cm-excel.lock"
 FIRST_PROBLEMS = 3  # problems shown per file in a report
-RESUBMISSION_HELD = "RESUBMISSION_HELD"
 
 
 def _quiet(event: str, **info) -> None:
@@ -121,59 +117,6 @@ class IngestReport:
     @property
     def held(self) -> list[FileOutcome]:
         return self.of(Outcome.HELD)
-
-
-# --- the workspace lock ---------------------------------------------------------------------
-
-
-@contextmanager
-def workspace_lock(workspace: Workspace):
-    """Hold the workspace's lock file for the duration, or raise WorkspaceError at once.
-
-    The operating system releases the lock when the process ends, however it ends, so a
-    crashed run never leaves the workspace locked. The file itself stays (deleting lock
-    files races with the next run).
-    """
-    path = workspace.root / LOCK_NAME
-    fh = open(path, "a+b")
-    try:
-        try:
-            _lock(fh)
-        except OSError:
-            raise WorkspaceError(
-                f"{workspace.root}: another cm-excel run is working on this workspace; wait "
-                "for it to finish and try again") from None
-        try:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S}"
-                     " UTC\n".encode())
-            fh.flush()
-            yield
-        finally:
-            _unlock(fh)
-    finally:
-        fh.close()
-
-
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _lock(fh):
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-
-    def _unlock(fh):
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-else:
-    import fcntl
-
-    def _lock(fh):
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _unlock(fh):
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 # --- checking one file ------------------------------------------------------------------------
@@ -314,16 +257,6 @@ def _mtime(path: Path) -> datetime | None:
         return None
 
 
-def uk_date(moment: datetime) -> date:
-    """The date in the UK of an aware moment (UTC when no time zone database is installed)."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return moment.astimezone(ZoneInfo("Europe/London")).date()
-    except Exception:
-        return moment.astimezone(timezone.utc).date()
-
-
 class _Run:
     """One ingest: the workspace, register, ledger connection and the run's time."""
 
@@ -370,7 +303,7 @@ class _Run:
         status = ACCEPTED
         if current is not None and uk_date(received_at) > result.period.next().end:
             status = HELD
-            extra.append(_held_finding(result, received_at, current))
+            extra.append(held_finding(result, received_at, current))
         version = next_version(self.conn, result.contract_id, result.period, result.kind)
         target = archive.archive_target(self.ws, result.period, result.contract_id, result.kind,
                                         version, result.sha256)
@@ -482,236 +415,8 @@ def _same_problems(result: ValidationResult, recorded: list[Finding]) -> bool:
     return key(result.findings) == key(recorded)
 
 
-def _held_finding(result: ValidationResult, received_at: datetime,
-                  current: Submission) -> Finding:
-    following = result.period.next()
-    day = uk_date(received_at)
-    return Finding(
-        RESUBMISSION_HELD, Level.QUERY,
-        f"This {result.kind} return for {result.period.label} arrived on {day:%d %b %Y}, after "
-        f"the following quarter {following.label} had ended on {following.end:%d %b %Y}; it "
-        f"would replace version {current.version}, already accepted, so it is held for a "
-        "decision instead of being applied.",
-        "The contract manager decides: apply it (the figures are restated) or decline it.",
-        file=result.file, value=result.period.label)
-
-
 def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
-
-
-# --- held resubmissions ---------------------------------------------------------------------------
-
-
-@dataclass
-class HeldResolution:
-    """What resolving a held return did. ``str()`` gives a few lines for a terminal."""
-
-    submission: Submission  # after the decision (accepted or declined)
-    superseded: Submission | None  # the return it replaced, when applied
-    restatements: list[Restatement]
-
-    @property
-    def applied(self) -> bool:
-        return self.submission.status == ACCEPTED
-
-    def lines(self) -> list[str]:
-        s = self.submission
-        what = f"{describe_submission(s)}"
-        if not self.applied:
-            return [f"Declined {what}.",
-                    "It stays in the archive and the ledger, but its figures are not used."]
-        out = [f"Applied {what}."]
-        if self.superseded is not None:
-            out.append(f"It supersedes version {self.superseded.version} "
-                       f"(submission #{self.superseded.id}, {self.superseded.original_name}).")
-        if self.restatements:
-            out.append(f"{len(self.restatements)} figure(s) restated:")
-            out += [f"  {r.item}: {_shown(r.old_value)} -> {_shown(r.new_value)}"
-                    for r in self.restatements]
-        else:
-            out.append("No figure changed.")
-        return out
-
-    def __str__(self) -> str:
-        return "\n".join(self.lines())
-
-
-def describe_submission(s: Submission) -> str:
-    """``#7 VS-001 performance 2026-27 Q3 v2, 'file.xlsx', received 12 Apr 2027, sha 0123456789ab``."""
-    period = s.period.label if s.period else "unknown period"
-    version = f" v{s.version}" if s.version else ""
-    return (f"#{s.id} {s.contract_id or 'unidentified'} {s.kind or 'return'} {period}{version}, "
-            f"'{s.original_name}', received {uk_date(s.received_at):%d %b %Y}, "
-            f"sha {s.short_sha}")
-
-
-def _shown(value: str | None) -> str:
-    return "blank" if value is None else value
-
-
-def held_returns(workspace: Workspace) -> list[Submission]:
-    """Returns waiting for a decision, oldest first ([] when there is no ledger)."""
-    if not workspace.ledger_path.is_file():
-        return []
-    conn = db.connect(workspace.ledger_path, readonly=True)
-    try:
-        return held_submissions(conn)
-    finally:
-        conn.close()
-
-
-def list_held(workspace: Workspace) -> list[str]:
-    """One line per held return (``describe_submission``), oldest first, for a terminal."""
-    return [describe_submission(s) for s in held_returns(workspace)]
-
-
-def resolve_held(workspace: Workspace, submission_ref: str | int, apply: bool) -> HeldResolution:
-    """Apply (supersede as usual, with restatements) or decline a held return.
-
-    ``submission_ref`` is a submission id or a sha256 prefix (6+ hex digits). Raises
-    UsageError when it matches no held return, or more than one.
-    """
-    if not workspace.ledger_path.is_file():
-        raise UsageError(f"{workspace.root}: no ledger here, so nothing is held")
-    with workspace_lock(workspace):
-        conn = db.connect(workspace.ledger_path)
-        try:
-            matches = find_submissions(conn, submission_ref)
-            held = [s for s in matches if s.status == HELD]
-            if not held:
-                what = (f"it is {matches[0].status}" if len(matches) == 1
-                        else "nothing in the ledger matches it")
-                raise UsageError(f"'{submission_ref}' is not a held return ({what}); "
-                                 "list the held returns to see their ids")
-            if len(held) > 1:
-                raise UsageError(f"'{submission_ref}' matches {len(held)} held returns "
-                                 f"(ids {', '.join(str(s.id) for s in held)}); give more of it")
-            target = held[0]
-            done = apply_held(conn, target.id) if apply else decline_held(conn, target.id)
-            _settle_held_finding(conn, target.id)
-            return HeldResolution(
-                submission=submission_by_id(conn, target.id),
-                superseded=submission_by_id(conn, done.superseded_id) if done.superseded_id
-                else None,
-                restatements=restatements_of(conn, target.id) if apply else [])
-        finally:
-            conn.close()
-
-
-def _settle_held_finding(conn: sqlite3.Connection, submission_id: int) -> None:
-    """The office's decision answers the RESUBMISSION_HELD query."""
-    with db.transaction(conn):
-        conn.execute("UPDATE findings SET explained = 1 WHERE submission_id = ? AND code = ?",
-                     (submission_id, RESUBMISSION_HELD))
-
-
-# --- status of a quarter -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReturnStatus:
-    """Where one expected return (contract × kind) stands for a quarter."""
-
-    contract_id: str
-    service: str
-    provider: str
-    kind: str
-    contact: str  # the Provider Contract Manager: who to chase
-    escalation_contact: str
-    lead_officer: str
-    deadline: date
-    received: bool  # anything came in (accepted, rejected, held ...)
-    first_received_at: datetime | None
-    accepted: bool
-    version: int | None  # of the accepted return
-    accepted_received_at: datetime | None  # when the first acceptable version arrived
-    queried: bool  # the accepted return carries (explained) queries
-    rejected: int  # rejected files for this return
-    held: int  # late resubmissions waiting for a decision
-    late: bool  # the first acceptable version arrived after the deadline
-    missing: bool  # deadline passed and nothing accepted
-    not_yet_due: bool  # deadline not passed and nothing accepted
-    expected: bool = True
-
-    @property
-    def state(self) -> str:
-        """A few words for a table: accepted, accepted late, queried, queried late,
-        rejected, rejected and missing (deadline passed), missing, not yet due."""
-        if self.accepted:
-            word = "queried" if self.queried else "accepted"
-            return f"{word} late" if self.late else word
-        if self.rejected:
-            return "rejected and missing" if self.missing else "rejected"
-        return "missing" if self.missing else "not yet due"
-
-
-@dataclass
-class StatusReport:
-    period: Period
-    as_of: date
-    deadline: date
-    returns: list[ReturnStatus]
-    unexpected: list[Submission]  # in the ledger for the period but not expected
-
-    @property
-    def chase(self) -> list[ReturnStatus]:
-        """Returns to chase: missing, or rejected with nothing accepted yet."""
-        return [r for r in self.returns if not r.accepted and (r.missing or r.rejected)]
-
-    def counts(self) -> dict[str, int]:
-        rs = self.returns
-        return {"expected": len(rs), "in": sum(r.received for r in rs),
-                "accepted": sum(r.accepted for r in rs), "queried": sum(r.queried for r in rs),
-                "rejected": sum(bool(r.rejected) and not r.accepted for r in rs),
-                "late": sum(r.late for r in rs), "missing": sum(r.missing for r in rs),
-                "not yet due": sum(r.not_yet_due for r in rs), "held": sum(r.held for r in rs)}
-
-
-def status(workspace: Workspace, register: Register, period: Period, *,
-           as_of: date) -> StatusReport:
-    """Per active contract and kind: expected, in, accepted, queried, rejected, late, missing
-    or not yet due, judged against the deadline (``return_deadline_working_days`` working
-    days after the quarter ends) and ``as_of``. Reads the ledger only."""
-    deadline = return_deadline(period, register.settings.return_deadline_working_days)
-    subs: list[Submission] = []
-    if workspace.ledger_path.is_file():
-        conn = db.connect(workspace.ledger_path, readonly=True)
-        try:
-            subs = submissions_of(conn, period)
-        finally:
-            conn.close()
-    by_key: dict[tuple[str, str], list[Submission]] = {}
-    for s in subs:
-        by_key.setdefault((s.contract_id, s.kind), []).append(s)
-    rows, expected_keys = [], set()
-    for contract in register.active_contracts(period):
-        for kind in KINDS:
-            expected_keys.add((contract.contract_id, kind))
-            rows.append(_return_status(contract, kind, by_key.get((contract.contract_id, kind), []),
-                                       deadline, as_of))
-    unexpected = [s for s in subs if (s.contract_id, s.kind) not in expected_keys]
-    return StatusReport(period, as_of, deadline, rows, unexpected)
-
-
-def _return_status(contract, kind: str, subs: list[Submission], deadline: date,
-                   as_of: date) -> ReturnStatus:
-    current = next((s for s in subs if s.status == ACCEPTED), None)
-    acceptable = [s.received_at for s in subs if s.status in (ACCEPTED, SUPERSEDED)]
-    first_ok = min(acceptable) if acceptable else None
-    due_passed = as_of > deadline
-    return ReturnStatus(
-        contract_id=contract.contract_id, service=contract.service, provider=contract.provider,
-        kind=kind, contact=contract.provider_contract_manager,
-        escalation_contact=contract.provider_escalation_contact,
-        lead_officer=contract.lead_officer, deadline=deadline, received=bool(subs),
-        first_received_at=min((s.received_at for s in subs), default=None),
-        accepted=current is not None, version=current.version if current else None,
-        accepted_received_at=first_ok,
-        queried=bool(current and current.queries), rejected=sum(s.status == REJECTED for s in subs),
-        held=sum(s.status == HELD for s in subs),
-        late=bool(first_ok and uk_date(first_ok) > deadline),
-        missing=current is None and due_passed, not_yet_due=current is None and not due_passed)
 
 
 # --- consolidation ------------------------------------------------------------------------------

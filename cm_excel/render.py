@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .pipeline import IngestReport, Outcome, StatusReport
+from .pipeline import IngestReport, Outcome
+from .status import StatusReport
 
 PROBLEMS_SHOWN = 3
 _PLURALS = {"error": "errors", "query": "queries", "warning": "warnings"}

@@ -13,10 +13,13 @@ import pytest
 
 from cm_excel import archive, pipeline
 from cm_excel.errors import UsageError, WorkspaceError
+from cm_excel.held import held_returns, list_held, resolve_held
 from cm_excel.ledger import db
 from cm_excel.ledger.queries import (current_submission, restatements_of, submission_by_sha,
                                      submissions_of)
+from cm_excel.lock import workspace_lock
 from cm_excel.pipeline import Outcome
+from cm_excel.status import status
 
 from builders import PREVIOUS, good_kpis, good_lines
 from ingest_fixtures import (AFTER_NEXT_QUARTER, LATE, LATER_ON_TIME, NOW, ON_TIME, PERIOD,
@@ -253,11 +256,11 @@ def test_a_late_resubmission_is_held_then_applied(ws, register):
         "SELECT code FROM findings WHERE submission_id = ?", (held.id,))]
     assert "RESUBMISSION_HELD" in codes
     conn.close()
-    assert [s.id for s in pipeline.held_returns(ws)] == [held.id]
-    listed = pipeline.list_held(ws)
+    assert [s.id for s in held_returns(ws)] == [held.id]
+    listed = list_held(ws)
     assert len(listed) == 1 and f"#{held.id} VS-001 performance 2026-27 Q3 v2" in listed[0]
 
-    done = pipeline.resolve_held(ws, late_sha[:10], apply=True)
+    done = resolve_held(ws, late_sha[:10], apply=True)
     assert "SUPPORTED Actual: 630 -> 700" in str(done) and done.applied
     assert done.submission.status == "accepted" and done.superseded.version == 1
     assert ("SUPPORTED Actual", "630", "700") in {
@@ -265,9 +268,9 @@ def test_a_late_resubmission_is_held_then_applied(ws, register):
     conn = ledger(ws)
     assert current_submission(conn, "VS-001", PERIOD, "performance").sha256 == late_sha
     conn.close()
-    assert pipeline.held_returns(ws) == []
+    assert held_returns(ws) == []
     with pytest.raises(UsageError):
-        pipeline.resolve_held(ws, late_sha[:10], apply=False)  # no longer held
+        resolve_held(ws, late_sha[:10], apply=False)  # no longer held
 
 
 def test_a_held_return_can_be_declined(ws, register):
@@ -276,7 +279,7 @@ def test_a_held_return_can_be_declined(ws, register):
     late = drop(ws, name="v2.xlsx", kpis=restated_kpis(register), received=AFTER_NEXT_QUARTER)
     late_sha = sha256(late)
     held_id = pipeline.ingest(ws, register, now=NOW).files[0].submission_id
-    done = pipeline.resolve_held(ws, str(held_id), apply=False)
+    done = resolve_held(ws, str(held_id), apply=False)
     assert done.submission.status == "declined" and done.superseded is None
     assert str(done).startswith("Declined #")
     conn = ledger(ws)
@@ -284,7 +287,7 @@ def test_a_held_return_can_be_declined(ws, register):
     assert submission_by_sha(conn, late_sha).archive_path  # kept in the archive all the same
     conn.close()
     with pytest.raises(UsageError):
-        pipeline.resolve_held(ws, "999", apply=True)
+        resolve_held(ws, "999", apply=True)
 
 
 def test_a_late_first_return_is_not_held(ws, register):
@@ -332,7 +335,7 @@ def test_an_archived_file_is_never_overwritten(ws, register):
 
 def test_a_second_run_while_one_holds_the_workspace_is_refused(ws, register):
     drop(ws)
-    with pipeline.workspace_lock(ws):
+    with workspace_lock(ws):
         with pytest.raises(WorkspaceError, match="another cm-excel run"):
             pipeline.ingest(ws, register, now=NOW)
     assert pipeline.ingest(ws, register, now=NOW).files[0].outcome is Outcome.ACCEPTED
@@ -409,7 +412,7 @@ def test_status_before_and_after_the_deadline(ws, register):
     drop(ws, name="bad.xlsx", contract_id="VS-002", kpis={}, received=ON_TIME)
     pipeline.ingest(ws, register, now=NOW)
 
-    early = pipeline.status(ws, register, PERIOD, as_of=date(2027, 1, 26))
+    early = status(ws, register, PERIOD, as_of=date(2027, 1, 26))
     assert early.deadline == date(2027, 1, 29)
     states = {(r.contract_id, r.kind): r for r in early.returns}
     assert set(states) == {("VS-001", "performance"), ("VS-001", "financial"),
@@ -421,7 +424,7 @@ def test_status_before_and_after_the_deadline(ws, register):
     assert states["VS-002", "financial"].state == "not yet due"
     assert states["VS-002", "financial"].contact == "Priya Shah, ISVA Lead"
 
-    after = pipeline.status(ws, register, PERIOD, as_of=date(2027, 2, 1))
+    after = status(ws, register, PERIOD, as_of=date(2027, 2, 1))
     states = {(r.contract_id, r.kind): r for r in after.returns}
     assert states["VS-002", "performance"].state == "rejected and missing"
     assert states["VS-002", "performance"].missing
@@ -434,7 +437,7 @@ def test_status_before_and_after_the_deadline(ws, register):
 
 
 def test_status_with_no_ledger_expects_every_active_contract(ws, register):
-    report = pipeline.status(ws, register, PERIOD, as_of=date(2027, 3, 1))
+    report = status(ws, register, PERIOD, as_of=date(2027, 3, 1))
     assert [r.state for r in report.returns] == ["missing"] * 4
     assert not ws.ledger_path.exists()
 
@@ -447,6 +450,6 @@ def test_status_counts_queried_returns(ws, register):
     drop(ws, contract_id="VS-002", kpis=kpis)
     out = pipeline.ingest(ws, register, now=NOW).files[0]
     assert out.outcome is Outcome.ACCEPTED_WITH_NOTES and out.queries == 1
-    report = pipeline.status(ws, register, PERIOD, as_of=date(2027, 2, 1))
+    report = status(ws, register, PERIOD, as_of=date(2027, 2, 1))
     row = next(r for r in report.returns if (r.contract_id, r.kind) == ("VS-002", "performance"))
     assert row.accepted and row.queried and row.state == "queried"
