@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
-from ..templates.contract import FINANCIAL_RETURN
 from .catalogue import BY_CODE
 from .model import FORMAL, INFORMAL, RED, Flag
-from .rag import beyond, money, percent
+from .rag import beyond, money, percent, variance_share
 
 if TYPE_CHECKING:
     from ..reports.quarter_data import FinanceLine, FinanceTotal, QuarterData
@@ -31,18 +30,6 @@ SCOPES = (
     _Scope("quarter", "quarter_actual", "quarter_budget", "Quarter Actual"),
     _Scope("year to date", "ytd_actual", "ytd_budget", "Year To Date Actual"),
 )
-
-
-def _span(total: "FinanceTotal", header: str) -> str:
-    """``file Finance!D5:D7``: the column of ``header`` over the contract's budget lines."""
-    column = chr(ord("A") + FINANCIAL_RETURN.headers.index(header))
-    rows = [ln.row for ln in total.lines]
-    first = total.lines[0]
-    return first.source.ref(first.sheet, f"{column}{min(rows)}:{column}{max(rows)}")
-
-
-def _share(actual: float, budget: float) -> float | None:
-    return (actual - budget) / budget if budget else None
 
 
 def _signed(share: float | None) -> str:
@@ -64,8 +51,11 @@ def _line_values(line: "FinanceLine", scope: _Scope) -> tuple[float, float]:
 
 def _driving_lines(total: "FinanceTotal", scope: _Scope, tol: float, over: bool):
     """Lines past the tolerance in the same direction; else the one with the largest variance."""
-    lines = [ln for ln in total.lines
-             if _past(_share(*_line_values(ln, scope)), _line_values(ln, scope)[0], tol, over)]
+    lines = []
+    for ln in total.lines:
+        actual, budget = _line_values(ln, scope)
+        if _past(variance_share(actual, budget), actual, tol, over):
+            lines.append(ln)
     if lines:
         return lines
     sign = 1 if over else -1
@@ -88,20 +78,20 @@ def _spend(data: "QuarterData", code: str, over: bool) -> Iterator[Flag]:
         details, evidence, refs, severe, named = [], [], [], False, []
         for scope in SCOPES:
             actual, budget = getattr(total, scope.actual_attr), getattr(total, scope.budget_attr)
-            share = _share(actual, budget)
+            share = variance_share(actual, budget)
             if not _past(share, actual, tol, over):
                 continue
             severe = severe or share is None or beyond(abs(share), 2 * tol)
             details.append(f"{scope.name} actual {money(actual)} is "
                            f"{percent(abs(share)) + ' ' + word if share is not None else word} "
                            f"the {scope.name} budget of {money(budget)}")
-            span = _span(total, scope.actual_header)
+            span = total.span(scope.actual_header)
             text = (f"{scope.name}: total of {span} = {money(actual)} against budget "
                     f"{money(budget)} ({_signed(share)}; tolerance {percent(tol)})")
             for ln in _driving_lines(total, scope, tol, over):
                 l_actual, l_budget = _line_values(ln, scope)
                 text += (f"; {ln.line} {ln.ref(scope.actual_header)} = {money(l_actual)} against "
-                         f"{money(l_budget)} ({_signed(_share(l_actual, l_budget))})")
+                         f"{money(l_budget)} ({_signed(variance_share(l_actual, l_budget))})")
                 refs.append(ln.ref(scope.actual_header))
                 if ln.line not in named:
                     named.append(ln.line)
@@ -136,7 +126,7 @@ def forecast_over_value(data: "QuarterData") -> Iterator[Flag]:
             continue
         excess = total.forecast_outturn - contract.annual_value
         severe = beyond(excess, tol * contract.annual_value)
-        span = _span(total, "Forecast Outturn")
+        span = total.span("Forecast Outturn")
         spec = BY_CODE["FORECAST_OVER_VALUE"]
         yield Flag(
             contract.contract_id, spec.code, RED if severe else spec.severity,

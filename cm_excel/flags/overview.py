@@ -48,12 +48,19 @@ class ContractOverview:
         return sum(1 for f in self.flags if f.severity == AMBER)
 
 
+def missing_return_word(status: str) -> str:
+    """What stands in for a return's figures: Awaited before its deadline, else No return."""
+    from ..reports.quarter_data import NOT_YET_DUE
+
+    return AWAITED if status == NOT_YET_DUE else NO_RETURN
+
+
 def _no_return_word(status: str) -> str | None:
-    from ..reports.quarter_data import ACCEPTED, LATE, NOT_YET_DUE
+    from ..reports.quarter_data import ACCEPTED, LATE
 
     if status in (ACCEPTED, LATE):
         return None
-    return AWAITED if status == NOT_YET_DUE else NO_RETURN
+    return missing_return_word(status)
 
 
 def contract_overview(data: "QuarterData", flags: list[Flag]) -> list[ContractOverview]:

@@ -26,6 +26,11 @@ def beyond(value: float, threshold: float) -> bool:
     return not at_most(value, threshold)
 
 
+def variance_share(actual: float, budget: float) -> float | None:
+    """(actual - budget) / budget: +0.12 is 12% over budget; None for a zero budget."""
+    return (actual - budget) / budget if budget else None
+
+
 def rag(actual: float | None, target: float | None, amber: float | None,
         direction: str) -> str | None:
     """Green / Amber / Red, or None when the KPI is for information or has no value/target.
@@ -71,6 +76,11 @@ def number(value: float | None) -> str:
     if abs(value - round(value)) < 1e-9:
         return f"{value:,.0f}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def day(d) -> str:
+    """``9 Dec 2026`` for a date or datetime."""
+    return f"{d.day} {d:%b %Y}"
 
 
 def kpi_value(value: float | None, unit: str) -> str:

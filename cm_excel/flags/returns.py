@@ -11,13 +11,10 @@ from typing import TYPE_CHECKING, Iterator
 
 from .catalogue import BY_CODE
 from .model import Flag, RED
+from .rag import day
 
 if TYPE_CHECKING:
-    from ..reports.quarter_data import QuarterData, ReturnStatus
-
-
-def _day(d) -> str:
-    return f"{d.day} {d:%b %Y}"
+    from ..reports.quarter_data import QuarterData
 
 
 def _when(dt) -> str:
@@ -25,8 +22,8 @@ def _when(dt) -> str:
 
 
 def _due(data: "QuarterData") -> str:
-    return (f"due by {_day(data.deadline)} ({data.settings.return_deadline_working_days} "
-            f"working days after {_day(data.period.end)})")
+    return (f"due by {day(data.deadline)} ({data.settings.return_deadline_working_days} "
+            f"working days after {day(data.period.end)})")
 
 
 def return_missing(data: "QuarterData") -> Iterator[Flag]:
@@ -39,7 +36,7 @@ def return_missing(data: "QuarterData") -> Iterator[Flag]:
             continue
         contract = data.contract(r.contract_id)
         evidence = (f"no accepted {r.kind} return for {data.period.label} in the ledger; "
-                    f"{_due(data)}; as of {_day(data.as_of)}; provider "
+                    f"{_due(data)}; as of {day(data.as_of)}; provider "
                     f"{contract.provider} ({data.register_ref(contract)})")
         detail = f"The {r.kind} return for {data.period.label} has not been received."
         if r.status == HELD and r.latest:
@@ -90,19 +87,10 @@ def return_rejected(data: "QuarterData") -> Iterator[Flag]:
                     f"({problems})")
         if latest.feedback_path:
             evidence += f"; feedback sent in {latest.feedback_path}"
-        evidence += f"; {_due(data)}; as of {_day(data.as_of)}"
+        evidence += f"; {_due(data)}; as of {day(data.as_of)}"
         yield Flag(
             r.contract_id, spec.code, RED if overdue else spec.severity,
             f"The {r.kind} return for {data.period.label} was rejected ({problems}) and no "
             f"corrected return has been accepted"
             + (" by the deadline." if overdue else "; the deadline has not passed yet."),
             evidence, spec.action, (latest.original_name,))
-
-
-def status_summary(r: "ReturnStatus") -> str:
-    """One phrase for the Returns sheet: what happened to this expected return."""
-    if r.accepted:
-        return f"version {r.accepted.version or 1} accepted"
-    if r.latest:
-        return f"latest file {r.latest.status}"
-    return "nothing received"

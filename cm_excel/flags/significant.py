@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Iterator
 from .catalogue import BY_CODE
 from .kpi import consecutive_detail, consecutive_evidence, consecutive_refs
 from .model import Flag
-from .rag import at_least, money, number, percent
+from .rag import at_least, day, money, number, percent
 
 if TYPE_CHECKING:
     from ..reports.quarter_data import Incident, QuarterData
@@ -50,7 +50,7 @@ def _day(text) -> str:
         d = date.fromisoformat(str(text).strip()[:10])
     except ValueError:
         return str(text)
-    return f"{d.day} {d:%b %Y}"
+    return day(d)
 
 
 def _about(inc: "Incident") -> str:

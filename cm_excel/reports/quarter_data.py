@@ -1,28 +1,20 @@
-"""One quarter's facts, loaded from the ledger and the register into plain dataclasses.
+"""One quarter's facts as plain dataclasses: the returns, KPIs, finance, incidents and more.
 
-Nothing here judges (flags do that) or draws (the workbook writer does that); everything
-here remembers where it came from — the return file, sheet and cell, or the register row —
-so a flag or a printed figure can name its source.
-
-Only returns with ledger status ``accepted`` supply values: a superseded return was
-replaced by a later version, and rejected, held or declined ones were never accepted.
+Nothing here judges (flags do that), draws (the workbook writer does that) or reads the
+ledger (``quarter_loader.load_quarter`` does that); everything here remembers where it came
+from — the return file, sheet and cell, or the register row — so a flag or a printed figure
+can name its source.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from pathlib import PurePosixPath, PureWindowsPath
 
-from ..flags.rag import RED, rag
-from ..periods import Period, return_deadline, working_days_between
-from ..register.model import Contract, Register, Settings, SlaKpi
-from ..templates.contract import (
-    FINANCIAL, FINANCIAL_RETURN, INCIDENTS, KINDS, PERFORMANCE, TableContract,
-)
-
-HISTORY_QUARTERS = 8
+from ..flags.rag import cell_ref, variance_share
+from ..periods import Period
+from ..register.model import Contract, Settings
+from ..templates.contract import COMPLAINTS, FINANCIAL_RETURN, INCIDENTS, TableContract
 
 # Return statuses, as shown to SMG.
 ACCEPTED = "Accepted"
@@ -56,21 +48,9 @@ def _uk_zone():
 _UK = _uk_zone()
 
 
-def parse_received(text: str) -> datetime:
-    """An ISO 8601 time from the ledger, as an aware UTC datetime (naive means UTC)."""
-    value = datetime.fromisoformat(str(text).strip())
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
-def _file_name(path: str | None) -> str:
-    if not path:
-        return ""
-    return (PureWindowsPath(path) if "\\" in path else PurePosixPath(path)).name
-
-
-# --- the dataclasses ---------------------------------------------------------------------
+def register_row_ref(register_name: str, sheet: str, row: int | None) -> str:
+    """``register.xlsx SLA KPIs row 7``; just the sheet when the row is not known."""
+    return f"{register_name} {sheet} row {row}" if row else f"{register_name} {sheet}"
 
 
 @dataclass(frozen=True)
@@ -106,8 +86,7 @@ class Source:
         return self.received_uk.date()
 
     def ref(self, sheet: str, cell: str) -> str:
-        from ..flags.rag import cell_ref
-
+        """``file Sheet!Cell`` (or a range) in this submission."""
         return cell_ref(self.file, sheet, cell)
 
 
@@ -188,17 +167,13 @@ class FinanceTotal:
     forecast_outturn: float
     lines: tuple[FinanceLine, ...]
 
-    @staticmethod
-    def share(actual: float, budget: float) -> float | None:
-        return (actual - budget) / budget if budget else None
-
     @property
     def quarter_variance(self) -> float:
         return self.quarter_actual - self.quarter_budget
 
     @property
     def quarter_share(self) -> float | None:
-        return self.share(self.quarter_actual, self.quarter_budget)
+        return variance_share(self.quarter_actual, self.quarter_budget)
 
     @property
     def ytd_variance(self) -> float:
@@ -206,7 +181,14 @@ class FinanceTotal:
 
     @property
     def ytd_share(self) -> float | None:
-        return self.share(self.ytd_actual, self.ytd_budget)
+        return variance_share(self.ytd_actual, self.ytd_budget)
+
+    def span(self, header: str) -> str:
+        """``file Finance!D5:D7``: the column of ``header`` over the contract's budget lines."""
+        column = column_letter(FINANCIAL_RETURN, header)
+        rows = [ln.row for ln in self.lines]
+        first = self.lines[0]
+        return first.source.ref(first.sheet, f"{column}{min(rows)}:{column}{max(rows)}")
 
 
 @dataclass(frozen=True)
@@ -225,7 +207,13 @@ class Incident:
     row: int
 
     def ref(self, header: str) -> str:
+        """``file Incidents!D4`` for an Incidents header such as "Estimated Cost (£)"."""
         return self.source.ref(self.sheet, f"{column_letter(INCIDENTS, header)}{self.row}")
+
+    def row_ref(self) -> str:
+        """``file Incidents!A4:H4``: the incident's whole row."""
+        last = column_letter(INCIDENTS, INCIDENTS.headers[-1])
+        return self.source.ref(self.sheet, f"A{self.row}:{last}{self.row}")
 
 
 @dataclass(frozen=True)
@@ -239,6 +227,11 @@ class Complaint:
     source: Source
     sheet: str
     row: int
+
+    def row_ref(self) -> str:
+        """``file Complaints!A4:E4``: the complaint's whole row."""
+        last = column_letter(COMPLAINTS, COMPLAINTS.headers[-1])
+        return self.source.ref(self.sheet, f"A{self.row}:{last}{self.row}")
 
 
 @dataclass(frozen=True)
@@ -316,8 +309,8 @@ class QuarterData:
         return next(c for c in self.contracts if c.contract_id == contract_id)
 
     def register_ref(self, contract: Contract, sheet: str = "Contracts", row: int | None = None) -> str:
-        row = contract.row if row is None else row
-        return f"{self.register_name} {sheet} row {row}" if row else f"{self.register_name} {sheet}"
+        """``register.xlsx Contracts row 4``: where the contract (or another row) is."""
+        return register_row_ref(self.register_name, sheet, contract.row if row is None else row)
 
     def kpis_of(self, contract_id: str) -> list[KpiResult]:
         return [k for k in self.kpis if k.contract_id == contract_id]
@@ -360,295 +353,8 @@ class QuarterData:
         }
 
 
-# --- loading -------------------------------------------------------------------------------
-
-
-def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, as_of: date,
-                 *, history: int = HISTORY_QUARTERS) -> QuarterData:
-    """Read ``period``'s facts for the register's active contracts from the ledger.
-
-    ``history`` previous quarters are read for trends; returns already in the ledger count
-    whatever ``as_of`` is (as-of only decides whether a deadline has passed).
-    """
-    conn.row_factory = sqlite3.Row
-    settings = register.settings
-    register_name = _file_name(register.path) or "register.xlsx"
-    contracts = tuple(register.active_contracts(period))
-    ids = {c.contract_id for c in contracts}
-    deadline = return_deadline(period, settings.return_deadline_working_days)
-    first = period.shift(-history)
-
-    rows = conn.execute(
-        "SELECT * FROM submissions WHERE contract_id IS NOT NULL AND fy IS NOT NULL "
-        "AND quarter IS NOT NULL AND (fy * 4 + quarter - 1) BETWEEN ? AND ? "
-        "ORDER BY id", (first.index, period.index)).fetchall()
-    sources = [_source(r) for r in rows if r["contract_id"] in ids and r["kind"] in KINDS]
-    by_id = {s.submission_id: s for s in sources}
-    current = [s for s in sources if s.period == period]
-    accepted = _accepted_by_key(s for s in sources if s.status == "accepted")
-
-    kpi_rows = _group(_rows_for(conn, "kpi_values", accepted.values()))
-    used: dict[int, set[str]] = {}
-    kpis = []
-    for contract in contracts:
-        kpis += _kpi_results(register, contract, period, history, accepted, kpi_rows, used)
-
-    fin_rows = _group(_rows_for(conn, "financial_lines", accepted.values()))
-    finance = []
-    for contract in contracts:
-        finance += _finance_lines(register, contract, period, accepted, fin_rows, used)
-
-    perf_now = [accepted[(c.contract_id, period, PERFORMANCE)] for c in contracts
-                if (c.contract_id, period, PERFORMANCE) in accepted]
-    incidents = [
-        Incident(r["contract_id"], r["date"], r["description"], r["clients_affected"],
-                 r["estimated_cost"], r["harm_caused"], r["provider_negligence"],
-                 r["reputational_risk"], r["action_taken"], by_id[r["submission_id"]],
-                 r["sheet"], r["row"])
-        for r in _rows_for(conn, "incidents", perf_now, order="contract_id, row")]
-    complaints = [
-        Complaint(r["contract_id"], r["date_received"], r["category"], r["summary"],
-                  r["outcome"], r["resolved_date"], by_id[r["submission_id"]], r["sheet"],
-                  r["row"])
-        for r in _rows_for(conn, "complaints", perf_now, order="contract_id, row")]
-
-    returns = [_return_status(c.contract_id, kind, current, deadline, as_of)
-               for c in contracts for kind in KINDS]
-    for r in returns:
-        if r.accepted:
-            used.setdefault(r.accepted.submission_id, set()).add("This quarter")
-
-    restatements = _restatements(conn, current, by_id)
-    chase = [
-        ChaseItem(r.contract_id, c.provider, r.kind, r.status, r.deadline,
-                  c.provider_contract_manager, c.provider_escalation_contact, c.lead_officer,
-                  c.deputy_officer)
-        for r in returns if r.status in (MISSING, REJECTED, HELD)
-        for c in [next(c for c in contracts if c.contract_id == r.contract_id)]]
-
-    order = {"This quarter": 0, "Trend": 1, "Year-to-date budget": 2}
-    source_uses = sorted(
-        (SourceUse(by_id[sid], "; ".join(sorted(uses, key=order.get))) for sid, uses in used.items()),
-        key=lambda u: (-u.source.period.index, u.source.contract_id, KINDS.index(u.source.kind),
-                       u.source.submission_id))
-
-    return QuarterData(
-        period=period, as_of=as_of, deadline=deadline, settings=settings,
-        register_name=register_name, contracts=contracts, kpis=tuple(kpis),
-        finance=tuple(finance), incidents=tuple(incidents), complaints=tuple(complaints),
-        returns=tuple(returns), restatements=tuple(restatements),
-        sources=tuple(source_uses), chase=tuple(chase),
-        submissions=tuple(sorted(current, key=lambda s: (s.contract_id, KINDS.index(s.kind),
-                                                         s.received_at, s.submission_id))),
-        history_periods=tuple(period.shift(-k) for k in range(history, 0, -1)),
-    )
-
-
-def _source(r: sqlite3.Row) -> Source:
-    return Source(
-        submission_id=r["id"], contract_id=r["contract_id"], period=Period(r["fy"], r["quarter"]),
-        kind=r["kind"], file=_file_name(r["archive_path"]) or r["original_name"],
-        original_name=r["original_name"], sha256=r["sha256"],
-        received_at=parse_received(r["received_at"]), status=r["status"], version=r["version"],
-        archive_path=r["archive_path"], errors=r["errors"] or 0, queries=r["queries"] or 0,
-        warnings=r["warnings"] or 0, feedback_path=r["feedback_path"],
-        prepared_by=r["prepared_by"], approved_by=r["approved_by"],
-        signoff_date=r["signoff_date"])
-
-
-def _accepted_by_key(sources) -> dict[tuple[str, Period, str], Source]:
-    """(contract, period, kind) → the accepted return (the highest version if several)."""
-    chosen: dict[tuple[str, Period, str], Source] = {}
-    for s in sources:
-        key = (s.contract_id, s.period, s.kind)
-        old = chosen.get(key)
-        if old is None or (s.version or 0, s.submission_id) > (old.version or 0, old.submission_id):
-            chosen[key] = s
-    return chosen
-
-
-def _rows_for(conn, table: str, sources, order: str = "submission_id") -> list[sqlite3.Row]:
-    ids = sorted({s.submission_id for s in sources})
-    rows: list[sqlite3.Row] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        rows += conn.execute(
-            f"SELECT * FROM {table} WHERE submission_id IN ({marks}) ORDER BY {order}",
-            chunk).fetchall()
-    return rows
-
-
-def _group(rows) -> dict[int, list[sqlite3.Row]]:
-    """Rows by submission id, in the order read."""
-    grouped: dict[int, list[sqlite3.Row]] = {}
-    for r in rows:
-        grouped.setdefault(r["submission_id"], []).append(r)
-    return grouped
-
-
-def _actual(r: sqlite3.Row | None) -> float | None:
-    if r is None:
-        return None
-    if r["actual"] is not None:
-        return r["actual"]
-    if r["numerator"] is not None and r["denominator"]:
-        return r["numerator"] / r["denominator"]
-    return None
-
-
-def _kpi_results(register: Register, contract: Contract, period: Period, history: int,
-                 accepted, kpi_rows, used) -> list[KpiResult]:
-    cid = contract.contract_id
-    values: dict[tuple[Period, str], tuple[sqlite3.Row, Source]] = {}
-    for p in [period.shift(-k) for k in range(history, -1, -1)]:
-        src = accepted.get((cid, p, PERFORMANCE))
-        if src is None:
-            continue
-        for r in kpi_rows.get(src.submission_id, []):
-            values[(p, r["kpi_code"])] = (r, src)
-    perf = accepted.get((cid, period, PERFORMANCE))
-    sla_cache: dict[Period, dict[str, SlaKpi]] = {}
-
-    def sla_for(p: Period) -> dict[str, SlaKpi]:
-        if p not in sla_cache:
-            sla_cache[p] = {s.kpi_code: s for s in register.sla_in_force(cid, p)}
-        return sla_cache[p]
-
-    def thresholds(p: Period, code: str, stored):
-        sla = sla_for(p).get(code)
-        if sla is not None:
-            return sla.target, sla.amber
-        if stored is not None:
-            return stored["target"], stored["amber"]
-        return None, None
-
-    in_force = register.sla_in_force(cid, period)
-    codes = [s.kpi_code for s in in_force]
-    extra = sorted({code for (p, code) in values if p == period and code not in codes})
-    results = []
-    for code in codes + extra:
-        sla = sla_for(period).get(code)
-        kpi = register.kpis.get(code)
-        direction = kpi.direction if kpi else "for information"
-        row, src = values.get((period, code), (None, None))
-        target, amber = thresholds(period, code, row)
-        actual = _actual(row)
-        this_rag = rag(actual, target, amber, direction)
-        points = []
-        for p in [period.shift(-k) for k in range(history, 0, -1)]:
-            hrow, hsrc = values.get((p, code), (None, None))
-            hact = _actual(hrow)
-            if hsrc is not None and hact is not None:
-                used.setdefault(hsrc.submission_id, set()).add("Trend")
-            ht, ha = thresholds(p, code, hrow)
-            points.append(HistoryPoint(
-                p, hact, rag(hact, ht, ha, direction),
-                hsrc.ref(hrow["sheet"], hrow["cell"]) if hrow is not None else None))
-        run = 0
-        if this_rag == RED:
-            run = 1
-            for point in reversed(points):
-                if point.rag != RED:
-                    break
-                run += 1
-        results.append(KpiResult(
-            contract_id=cid, kpi_code=code, name=kpi.name if kpi else code,
-            unit=kpi.unit if kpi else "count", direction=direction,
-            mandatory=bool(sla and sla.mandatory), target=target, amber=amber,
-            numerator=row["numerator"] if row is not None else None,
-            denominator=row["denominator"] if row is not None else None,
-            actual=actual, rag=this_rag,
-            commentary=row["commentary"] if row is not None else None,
-            returned=perf is not None, source=src,
-            sheet=row["sheet"] if row is not None else None,
-            cell=row["cell"] if row is not None else None,
-            sla_ref=(f"{_file_name(register.path) or 'register.xlsx'} SLA KPIs row {sla.row}"
-                     if sla and sla.row else None),
-            in_sla=sla is not None, history=tuple(points), consecutive_red=run))
-    return results
-
-
-def _finance_lines(register: Register, contract: Contract, period: Period, accepted,
-                   fin_rows, used) -> list[FinanceLine]:
-    cid = contract.contract_id
-    src = accepted.get((cid, period, FINANCIAL))
-    if src is None:
-        return []
-    budgets = {b.line: b.annual_budget for b in register.budget_lines(cid, period.fy)}
-    earlier: dict[tuple[int, str], float | None] = {}
-    earlier_src: dict[int, Source] = {}
-    for q in range(1, period.quarter):
-        esrc = accepted.get((cid, Period(period.fy, q), FINANCIAL))
-        if esrc is None:
-            continue
-        earlier_src[q] = esrc
-        for r in fin_rows.get(esrc.submission_id, []):
-            earlier[(q, r["budget_line"])] = r["quarter_budget"]
-    lines = []
-    for r in sorted(fin_rows.get(src.submission_id, []), key=lambda r: r["row"]):
-        line = r["budget_line"]
-        annual = budgets.get(line, r["annual_budget"])
-        quarter_share = (annual or 0.0) / 4
-        ytd_budget = 0.0
-        for q in range(1, period.quarter + 1):
-            if q == period.quarter:
-                qb = r["quarter_budget"]
-            else:
-                qb = earlier.get((q, line))
-                if qb is not None:
-                    used.setdefault(earlier_src[q].submission_id, set()).add("Year-to-date budget")
-            ytd_budget += quarter_share if qb is None else qb
-        lines.append(FinanceLine(
-            contract_id=cid, line=line, annual_budget=r["annual_budget"],
-            quarter_budget=r["quarter_budget"], quarter_actual=r["quarter_actual"],
-            ytd_budget=ytd_budget, ytd_actual=r["ytd_actual"],
-            forecast_outturn=r["forecast_outturn"], explanation=r["variance_explanation"],
-            source=src, sheet=r["sheet"], row=r["row"]))
-    return lines
-
-
-def _return_status(cid: str, kind: str, current: list[Source], deadline: date,
-                   as_of: date) -> ReturnStatus:
-    subs = tuple(sorted((s for s in current if s.contract_id == cid and s.kind == kind),
-                        key=lambda s: (s.received_at, s.submission_id)))
-    accepted = _accepted_by_key(s for s in subs if s.status == "accepted")
-    chosen = next(iter(accepted.values()), None)
-    valid = [s for s in subs if s.status in ("accepted", "superseded")]
-    first_valid = valid[0] if valid else None
-    latest = subs[-1] if subs else None
-    late_days = 0
-    if chosen is not None:
-        day = first_valid.received_day if first_valid else chosen.received_day
-        late_days = working_days_between(deadline, day)
-        status = LATE if day > deadline else ACCEPTED
-    elif latest is not None and latest.status == "rejected":
-        status = REJECTED
-    elif latest is not None and latest.status == "held":
-        status = HELD
-    else:
-        status = MISSING if as_of > deadline else NOT_YET_DUE
-    return ReturnStatus(cid, kind, deadline, status, chosen, first_valid, latest, subs, late_days)
-
-
-def _restatements(conn, current: list[Source], by_id: dict[int, Source]) -> list[Restatement]:
-    rows = _rows_for(conn, "restatements", current, order="submission_id, rowid")
-    out = []
-    for r in rows:
-        new = by_id.get(r["submission_id"])
-        old = by_id.get(r["previous_submission_id"])
-        if new is None:
-            continue
-        out.append(Restatement(
-            new.contract_id, new.kind, new.version, old.version if old else None, r["item"],
-            r["old_value"], r["new_value"], new.file, old.file if old else "", new.received_uk))
-    out.sort(key=lambda x: (x.contract_id, KINDS.index(x.kind), x.version or 0))
-    return out
-
-
 __all__ = [
     "ACCEPTED", "LATE", "REJECTED", "MISSING", "HELD", "NOT_YET_DUE", "Source", "HistoryPoint",
     "KpiResult", "FinanceLine", "FinanceTotal", "Incident", "Complaint", "ReturnStatus",
-    "Restatement", "ChaseItem", "SourceUse", "QuarterData", "load_quarter", "column_letter",
-    "parse_received",
+    "Restatement", "ChaseItem", "SourceUse", "QuarterData", "column_letter", "register_row_ref",
 ]

@@ -4,61 +4,54 @@ Sheets, in order: Summary, Contracts, KPIs, Finance, Risk Flags, Incidents & Com
 Returns, Sources, Rules. Rows are sorted (contract, then register or catalogue order), the
 document's created date comes from as-of, and nothing depends on the clock, so the same
 ledger and as-of give the same cells. Every sheet's layout puts its title in row 1, a
-subtitle in row 2 and its (first) table header in row 3.
+subtitle in row 2 and its (first) table header in row 3 (``quarterly_layout``).
+
+This module knows the sheet order; each sheet is drawn by a writer in
+``quarterly_overview`` (Summary, Contracts), ``quarterly_performance`` (KPIs, Finance),
+``quarterly_records`` (Risk Flags, Incidents & Complaints, Returns, Sources) or
+``quarterly_rules`` (Rules).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 
 from xlsxwriter import Workbook
 
 from ..atomic import atomic_path
-from ..flags import (
-    ACTION_MEANING, ACTIONS, CATALOGUE, Flag, attention_sort_key, contract_overview,
-)
-from ..flags.overview import ContractOverview
+from ..flags import Flag, contract_overview
 from ..register.model import Settings
-from ..register.schema import KNOBS
-from ..templates.contract import FINANCIAL, INCIDENTS, PERFORMANCE
-from .quarter_data import LATE, NOT_YET_DUE, QuarterData
-from .xlsx_style import (
-    DATE, DATETIME, INTEGER, MONEY, SIGNED_PERCENT, UNIT_FORMATS, WORKBOOK_OPTIONS,
-    Styles, as_date, column_range, page_setup, put, set_widths, wrapped_height, write_row,
+from .quarter_data import QuarterData
+from .quarterly_layout import HEADER_ROW, SheetContext
+from .quarterly_overview import write_contracts, write_summary
+from .quarterly_performance import write_finance, write_kpis
+from .quarterly_records import (
+    RISK_FLAG_HEADERS, write_incidents, write_returns, write_risk_flags, write_sources,
 )
+from .quarterly_rules import write_rules
+from .xlsx_style import WORKBOOK_OPTIONS, Styles
 
-HEADER_ROW = 2  # zero-based: Excel row 3
-SHEETS = ("Summary", "Contracts", "KPIs", "Finance", "Risk Flags", "Incidents & Complaints",
-          "Returns", "Sources", "Rules")
-RISK_FLAG_HEADERS = ("Contract ID", "Flag", "Severity", "Detail", "Evidence",
-                     "Recommended Action")
+# (sheet name, its writer), in workbook order. Formats are created as the sheets are
+# written, so this order also fixes the workbook's bytes.
+SHEET_WRITERS = (
+    ("Summary", write_summary),
+    ("Contracts", write_contracts),
+    ("KPIs", write_kpis),
+    ("Finance", write_finance),
+    ("Risk Flags", write_risk_flags),
+    ("Incidents & Complaints", write_incidents),
+    ("Returns", write_returns),
+    ("Sources", write_sources),
+    ("Rules", write_rules),
+)
+SHEETS = tuple(name for name, _ in SHEET_WRITERS)
 
 
 def workbook_name(data_or_period) -> str:
     """``SMG_Quarterly_2026-27_Q3.xlsx``."""
     period = getattr(data_or_period, "period", data_or_period)
     return f"SMG_Quarterly_{period.fy_label}_{period.q_label}.xlsx"
-
-
-def day(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
-
-
-@dataclass
-class _Ctx:
-    data: QuarterData
-    flags: list[Flag]
-    overview: list[ContractOverview]
-    settings: Settings
-    st: Styles
-    widths: tuple = ()  # column widths of the sheet being written
-
-    @property
-    def period_line(self) -> str:
-        return (f"{self.data.period.describe()}  ·  as of {day(self.data.as_of)}  ·  "
-                f"{self.settings.protective_marking}")
 
 
 def write_quarterly(data: QuarterData, flags: list[Flag], path, *, settings: Settings) -> Path:
@@ -68,12 +61,11 @@ def write_quarterly(data: QuarterData, flags: list[Flag], path, *, settings: Set
     name and the thresholds printed on the Rules sheet.
     """
     path = Path(path)
-    ctx_overview = contract_overview(data, flags)
+    overview = contract_overview(data, flags)
     with atomic_path(path) as tmp:
         wb = Workbook(str(tmp), dict(WORKBOOK_OPTIONS))
-        ctx = _Ctx(data, flags, ctx_overview, settings, Styles(wb))
-        for write in (_summary, _contracts, _kpis, _finance, _risk_flags, _incidents,
-                      _returns, _sources, _rules):
+        ctx = SheetContext(data, flags, overview, settings, Styles(wb))
+        for _, write in SHEET_WRITERS:
             write(wb, ctx)
         wb.set_properties({
             "title": f"SMG quarterly contract report {data.period.label}",
@@ -89,618 +81,5 @@ def write_quarterly(data: QuarterData, flags: list[Flag], path, *, settings: Set
     return path
 
 
-# --- common pieces ---------------------------------------------------------------------------
-
-
-def _start(wb, ctx: _Ctx, name: str, title: str, widths, *, freeze_col: int = 1,
-           repeat_to: int = HEADER_ROW):
-    ws = wb.add_worksheet(name)
-    set_widths(ws, widths)
-    ctx.widths = tuple(widths)
-    ws.set_row(0, 24)
-    put(ws, 0, 0, title, ctx.st.title())
-    put(ws, 1, 0, ctx.period_line, ctx.st.subtitle())
-    page_setup(ws, period_label=f"SMG quarterly report {ctx.data.period.label}",
-               marking=ctx.settings.protective_marking, repeat=(0, repeat_to), title=name)
-    if freeze_col is not None:
-        ws.freeze_panes(HEADER_ROW + 1, freeze_col)
-    return ws
-
-
-def _header(ws, ctx: _Ctx, row: int, headers, height: float = 30) -> None:
-    # bold text is wider: allow a character less per line
-    fit = wrapped_height([(h, w - 1) for h, w in zip(headers, ctx.widths) if h])
-    ws.set_row(row, max(height, fit))
-    for col, text in enumerate(headers):
-        put(ws, row, col, text, ctx.st.header())
-
-
-def _write(ws, ctx: _Ctx, row: int, values, fmts) -> None:
-    """One row, made tall enough for its wrapped text (LibreOffice does not grow rows)."""
-    write_row(ws, row, values, fmts)
-    wrapped = [(v, w) for v, f, w in zip(values, fmts, ctx.widths)
-               if isinstance(v, str) and getattr(f, "text_wrap", 0)]
-    if wrapped:
-        ws.set_row(row, wrapped_height(wrapped))
-
-
-def _rows(ws, ctx: _Ctx, first_row: int, rows, formats) -> int:
-    """Write rows; a format may be a callable of the value (RAG words). Returns next row."""
-    row = first_row
-    for values in rows:
-        _write(ws, ctx, row, values, [f(v) if callable(f) else f for f, v in zip(formats, values)])
-        row += 1
-    return row
-
-
-def _section(ws, ctx: _Ctx, row: int, text: str, last_col: int) -> None:
-    ws.set_row(row, 20)
-    for col in range(last_col + 1):
-        put(ws, row, col, text if col == 0 else None, ctx.st.section())
-
-
-def _rag_word(ctx: _Ctx):
-    return lambda value: ctx.st.rag(value) if value else ctx.st.cell()
-
-
-def _kind(kind: str) -> str:
-    return kind.capitalize()
-
-
-# --- Summary ---------------------------------------------------------------------------------
-
-SUMMARY_PAGE_POINTS = 500  # printable height of an A4 landscape page at these margins
-
-
-def _summary(wb, ctx: _Ctx) -> None:
-    data, st = ctx.data, ctx.st
-    widths = (11, 24, 22, 12, 12, 12, 9, 44)
-    ws = wb.add_worksheet("Summary")
-    set_widths(ws, widths)
-    ctx.widths = widths
-    page_setup(ws, period_label=f"SMG quarterly report {data.period.label}",
-               marking=ctx.settings.protective_marking, repeat=None, title="Summary")
-    ws.set_row(0, 26)
-    put(ws, 0, 0, f"SMG quarterly contract report: {data.period.label}", st.get(
-        bold=True, font_size=16, font_color="#1F3864", valign="vcenter"))
-    put(ws, 1, 0, f"{ctx.settings.office_name}  ·  {ctx.settings.protective_marking}",
-        st.subtitle())
-
-    counts = data.return_counts()
-    facts = [
-        ("Period", data.period.describe()),
-        ("Returns due by", f"{day(data.deadline)} ({ctx.settings.return_deadline_working_days} "
-                           f"working days after quarter end)"),
-        ("As of", day(data.as_of)),
-        ("Prepared from", f"the ledger of accepted returns and {data.register_name}; "
-                          f"the Rules sheet gives every threshold"),
-    ]
-    row = 3
-    for label, value in facts:
-        ws.merge_range(row, 0, row, 1, label, st.label())
-        ws.merge_range(row, 2, row, 7, value, st.cell())
-        row += 1
-
-    row += 1
-    _section(ws, ctx, row, "Headline figures", 7)
-    row += 1
-    greens = sum(1 for o in ctx.overview if o.overall == "Green")
-    ambers = sum(1 for o in ctx.overview if o.overall == "Amber")
-    reds = sum(1 for o in ctx.overview if o.overall == "Red")
-    red_flags = sum(1 for f in ctx.flags if f.severity == "Red")
-    amber_flags = sum(1 for f in ctx.flags if f.severity == "Amber")
-    _header(ws, ctx, row, ("Contracts", "Green", "Amber", "Red", "Red flags", "Amber flags",
-                           "Flags"))
-    for col, word in ((1, "Green"), (2, "Amber"), (3, "Red")):  # the word in its colour
-        put(ws, row, col, word, st.rag(word, valign="vcenter"))
-    num = st.cell(INTEGER, align="center")
-    write_row(ws, row + 1, (len(ctx.overview), greens, ambers, reds, red_flags, amber_flags,
-                            len(ctx.flags)), [num] * 7)
-    row += 3
-    _header(ws, ctx, row, ("Returns expected", "Received", "Accepted", "Of which late",
-                           "Rejected", "Missing", "Not yet due"))
-    write_row(ws, row + 1, (counts["expected"], counts["received"], counts["accepted"],
-                            counts["late"], counts["rejected"], counts["missing"],
-                            counts["not_yet_due"]), [num] * 7)
-    row += 3
-
-    _section(ws, ctx, row, "RAG by contract", 7)
-    row += 1
-    _header(ws, ctx, row, ("Contract ID", "Service", "Provider", "Performance", "Finance",
-                           "Overall", "Flags", "Recommended Action"))
-    row += 1
-    # points used on page 1 so far: title, facts, two headline tables, this table's header
-    used = (26 + 15 + 15 + 15 * len(facts) + 15  # title, subtitle, facts
-            + 20 + 2 * (30 + 15) + 15 + 15  # headline figures
-            + 20 + 30)  # this section and its header
-    for o in ctx.overview:
-        c = o.contract
-        height = wrapped_height([(c.service, widths[1]), (c.provider, widths[2]),
-                                 (o.action, widths[7])])
-        used += height
-        ws.set_row(row, height)
-        write_row(ws, row, (c.contract_id, c.service, c.provider, o.performance_rag,
-                            o.finance_rag, o.overall, len(o.flags), o.action),
-                  (st.cell(bold=False), st.cell(wrap=True), st.cell(wrap=True),
-                   st.rag(o.performance_rag), st.rag(o.finance_rag), st.rag(o.overall),
-                   st.cell(INTEGER, align="center"), st.cell(wrap=True)))
-        row += 1
-
-    row += 1
-    attention = sorted((f for f in ctx.flags if f.needs_smg), key=attention_sort_key)
-    detail_width = sum(widths[2:6])
-    first = wrapped_height([(attention[0].detail, detail_width)]) if attention else 15
-    if used + 15 + 20 + 30 + first > SUMMARY_PAGE_POINTS:
-        ws.set_h_pagebreaks([row])  # keep the section's heading with its first rows
-    _section(ws, ctx, row, "Needs SMG's attention first", 7)
-    row += 1
-    if not attention:
-        ws.merge_range(row, 0, row, 7, "No flag needs SMG's attention this quarter.",
-                       st.note(wrap=True))
-        row += 1
-    else:
-        ws.set_row(row, 30)
-        for col, text in ((0, "Contract ID"), (1, "Flag"), (6, "Severity"),
-                          (7, "Recommended Action")):
-            put(ws, row, col, text, st.header())
-        ws.merge_range(row, 2, row, 5, "", st.header())
-        put(ws, row, 2, "Detail", st.header())
-        row += 1
-        for f in attention:
-            ws.set_row(row, wrapped_height([(f.detail, detail_width), (f.action, widths[7]),
-                                            (f.code, widths[1])]))
-            put(ws, row, 0, f.contract_id, st.cell())
-            put(ws, row, 1, f.code, st.cell(wrap=True))
-            ws.merge_range(row, 2, row, 5, "", st.cell(wrap=True))
-            put(ws, row, 2, f.detail, st.cell(wrap=True))
-            put(ws, row, 6, f.severity, st.rag(f.severity))
-            put(ws, row, 7, f.action, st.cell(wrap=True))
-            row += 1
-    row += 1
-    others = len(ctx.flags) - len(attention)
-    note = (f"{len(ctx.flags)} flag{'s' if len(ctx.flags) != 1 else ''} in all"
-            + (f", {others} more on the Risk Flags sheet" if others else "")
-            + ". Every flag names its evidence (return file, sheet and cell, or register row) "
-              "on the Risk Flags sheet.")
-    ws.set_row(row, 28)
-    ws.merge_range(row, 0, row, 7, note, st.note(wrap=True))
-    ws.print_area(0, 0, row, 7)
-
-
-# --- Contracts -------------------------------------------------------------------------------
-
-
-def _contracts(wb, ctx: _Ctx) -> None:
-    st = ctx.st
-    headers = ("Contract ID", "Service", "Provider", "Lead Officer", "Deputy Officer",
-               "Annual Value (£)", "Client Group Size", "End Date", "Performance RAG",
-               "Finance RAG", "Overall RAG", "Flags", "Red Flags", "Amber Flags",
-               "Recommended Action", "Register Row")
-    widths = (11, 24, 20, 14, 14, 12, 9, 11, 12, 11, 10, 6, 6, 7, 34, 9)
-    ws = _start(wb, ctx, "Contracts", "Contracts", widths)
-    _header(ws, ctx, HEADER_ROW, headers)
-    rows = []
-    for o in ctx.overview:
-        c = o.contract
-        rows.append((c.contract_id, c.service, c.provider, c.lead_officer,
-                     c.deputy_officer or "None recorded", c.annual_value,
-                     c.client_group_size, c.end_date, o.performance_rag, o.finance_rag,
-                     o.overall, len(o.flags), o.red, o.amber, o.action, c.row or None))
-    text, wrap = st.cell(), st.cell(wrap=True)
-    rag = _rag_word(ctx)
-    num = st.cell(INTEGER, align="center")
-    end = _rows(ws, ctx, HEADER_ROW + 1, rows, (
-        text, wrap, wrap, wrap, wrap, st.cell(MONEY), st.cell(INTEGER), st.cell(DATE),
-        rag, rag, rag, num, num, num, wrap, num))
-    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
-    put(ws, end + 1, 0, f"Register Row is the contract's row on the Contracts sheet of "
-                        f"{ctx.data.register_name}.", st.note())
-
-
-# --- KPIs ------------------------------------------------------------------------------------
-
-
-def _kpi_rag_word(k, data: QuarterData) -> str:
-    if k.rag:
-        return k.rag
-    if not k.returned:
-        status = data.return_of(k.contract_id, PERFORMANCE).status
-        return "Awaited" if status == NOT_YET_DUE else "No return"
-    if k.actual is None:
-        return "Not reported"
-    if k.direction == "for information":
-        return "For information"
-    return "No target"
-
-
-SHOWN_QUARTERS = 4  # previous quarters shown; older ones are in a collapsed column group
-
-
-def _kpis(wb, ctx: _Ctx) -> None:
-    data, st = ctx.data, ctx.st
-    history = list(data.history_periods)
-    fixed = ("Contract ID", "KPI Code", "KPI", "Direction", "Mandatory", "Target",
-             "Amber Threshold", "Numerator", "Denominator")
-    tail = ("Actual", "RAG", "Trend (8 quarters)", "Red Quarters In A Row", "Previous RAG",
-            "Commentary", "Evidence")
-    headers = fixed + tuple(p.label for p in history) + tail
-    widths = ((10, 7, 20, 10, 10, 8, 9, 10, 12) + (8,) * len(history)
-              + (9, 14, 12, 8, 9, 20, 26))
-    ws = _start(wb, ctx, "KPIs", "KPI results against target", widths, freeze_col=2)
-    first_hist = len(fixed)
-    actual_col = first_hist + len(history)
-    hidden = max(0, len(history) - SHOWN_QUARTERS)
-    if hidden:  # older quarters: on screen behind a [+], off the printed page
-        ws.set_column(first_hist, first_hist + hidden - 1, 8, None,
-                      {"level": 1, "hidden": True})
-        ws.set_column(first_hist + hidden, first_hist + hidden, 8, None, {"collapsed": True})
-    _header(ws, ctx, HEADER_ROW, headers, height=42)
-    row = HEADER_ROW + 1
-    text, wrap = st.cell(), st.cell(wrap=True)
-    for k in data.kpis:
-        value_fmt = st.cell(UNIT_FORMATS.get(k.unit, "General"))
-        previous = k.history[-1].rag if k.history else None
-        word = _kpi_rag_word(k, data)
-        values = ((k.contract_id, k.kpi_code, k.name, k.direction,
-                   "Yes" if k.mandatory else "No", k.target, k.amber, k.numerator,
-                   k.denominator)
-                  + tuple(p.actual for p in k.history)
-                  + (k.actual, word, None, k.consecutive_red, previous or "",
-                     k.commentary, k.ref or ""))
-        fmts = ((text, text, wrap, wrap, text, value_fmt, value_fmt, st.cell(DECIMAL_NUM),
-                 st.cell(DECIMAL_NUM))
-                + (value_fmt,) * len(history)
-                + (value_fmt, st.rag(word) if k.rag else st.plain_word(), text,
-                   st.cell(INTEGER, align="center"),
-                   st.rag(previous) if previous else text, wrap, wrap))
-        _write(ws, ctx, row, values, fmts)
-        if history:
-            first = max(first_hist, actual_col - 7)  # eight quarters: seven before and this one
-            ws.add_sparkline(row, actual_col + 2, {
-                "range": f"'KPIs'!{column_range(first, actual_col, row)}",
-                "markers": True, "empty_cells": "gaps", "show_hidden": True})
-        row += 1
-    ws.autofilter(HEADER_ROW, 0, max(row - 1, HEADER_ROW), len(headers) - 1)
-    put(ws, row + 1, 0, "Previous quarters come from the accepted return of each quarter (a "
-                        "blank means none); RAG is judged against the register's targets in "
-                        f"force in that quarter (see Rules). The {hidden} oldest quarters are "
-                        "grouped: click + above the columns to show them.", st.note())
-
-
-DECIMAL_NUM = "#,##0.##"
-
-
-# --- Finance ---------------------------------------------------------------------------------
-
-
-def _finance(wb, ctx: _Ctx) -> None:
-    data, st = ctx.data, ctx.st
-    headers = ("Contract ID", "Budget Line", "Annual Budget", "Quarter Budget",
-               "Quarter Actual", "Quarter Variance (£)", "Quarter Variance %", "YTD Budget",
-               "YTD Actual", "YTD Variance (£)", "YTD Variance %", "Forecast Outturn",
-               "Annual Contract Value", "Forecast Less Value (£)", "Finance RAG",
-               "Variance Explanation", "Evidence")
-    widths = (9, 18, 11, 11, 11, 11, 9, 11, 11, 11, 9, 11, 11, 11, 10, 22, 26)
-    ws = _start(wb, ctx, "Finance", "Budget against actual", widths)
-    _header(ws, ctx, HEADER_ROW, headers, height=42)
-    money, pct = st.cell(MONEY), st.cell(SIGNED_PERCENT)
-    bmoney, bpct, btext = st.cell(MONEY, bold=True), st.cell(SIGNED_PERCENT, bold=True), st.cell(bold=True)
-    text, wrap = st.cell(), st.cell(wrap=True)
-    row = HEADER_ROW + 1
-    by_contract = {o.contract_id: o for o in ctx.overview}
-    chart_rows = []
-    for contract in data.contracts:
-        cid = contract.contract_id
-        total = data.finance_total(cid)
-        if total is None:
-            status = data.return_of(cid, FINANCIAL).status
-            word = "Awaited" if status == NOT_YET_DUE else "No return"
-            _write(ws, ctx, row, (cid, f"No accepted financial return ({status.lower()})")
-                      + (None,) * 10 + (contract.annual_value, None, word, None, None),
-                      (text, text) + (money,) * 12 + (st.rag(word), wrap, wrap))
-            row += 1
-            continue
-        for ln in total.lines:
-            qv = _diff(ln.quarter_actual, ln.quarter_budget)
-            yv = _diff(ln.ytd_actual, ln.ytd_budget)
-            _write(ws, ctx, row, (
-                cid, ln.line, ln.annual_budget, ln.quarter_budget, ln.quarter_actual, qv,
-                _share(qv, ln.quarter_budget), ln.ytd_budget, ln.ytd_actual, yv,
-                _share(yv, ln.ytd_budget), ln.forecast_outturn, None, None, None,
-                ln.explanation, ln.ref("Quarter Actual")),
-                (text, wrap, money, money, money, money, pct, money, money, money, pct, money,
-                 money, money, text, wrap, wrap))
-            row += 1
-        rag = by_contract[cid].finance_rag
-        _write(ws, ctx, row, (
-            cid, "Contract total", total.annual_budget, total.quarter_budget,
-            total.quarter_actual, total.quarter_variance, total.quarter_share, total.ytd_budget,
-            total.ytd_actual, total.ytd_variance, total.ytd_share, total.forecast_outturn,
-            contract.annual_value, total.forecast_outturn - contract.annual_value, rag, None,
-            f"{total.lines[0].source.file} ({len(total.lines)} budget lines)"),
-            (btext, btext, bmoney, bmoney, bmoney, bmoney, bpct, bmoney, bmoney, bmoney, bpct,
-             bmoney, bmoney, bmoney, st.rag(rag), btext, st.cell(wrap=True, bold=True)))
-        chart_rows.append((cid, total.quarter_budget, total.quarter_actual, total.ytd_budget,
-                           total.ytd_actual))
-        row += 1
-    ws.autofilter(HEADER_ROW, 0, max(row - 1, HEADER_ROW), len(headers) - 1)
-
-    row += 1
-    _section(ws, ctx, row, "Budget against actual by contract (for the chart)", 4)
-    row += 1
-    _header(ws, ctx, row, ("Contract ID", "Quarter Budget", "Quarter Actual", "YTD Budget",
-                           "YTD Actual"))
-    table_row = row + 1
-    end = _rows(ws, ctx, table_row, chart_rows, (text, money, money, money, money))
-    if chart_rows:
-        chart = wb.add_chart({"type": "column"})
-        for col, name, colour in ((1, "Quarter budget", "#8EA9DB"), (2, "Quarter actual", "#1F3864")):
-            chart.add_series({
-                "name": name,
-                "categories": ["Finance", table_row, 0, end - 1, 0],
-                "values": ["Finance", table_row, col, end - 1, col],
-                "fill": {"color": colour},
-                "data_labels": {"value": False},
-            })
-        chart.set_title({"name": f"Quarter budget against actual, {data.period.label}",
-                         "name_font": {"size": 11, "name": "Arial"}})
-        chart.set_y_axis({"num_format": "£#,##0", "major_gridlines": {"visible": True}})
-        chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 620, "height": 300})
-        ws.insert_chart(end + 1, 1, chart)
-
-
-def _diff(actual, budget):
-    if actual is None or budget is None:
-        return None
-    return actual - budget
-
-
-def _share(diff, budget):
-    if diff is None or not budget:
-        return None
-    return diff / budget
-
-
-# --- Risk Flags ------------------------------------------------------------------------------
-
-
-def _risk_flags(wb, ctx: _Ctx) -> None:
-    st = ctx.st
-    widths = (10, 22, 9, 50, 64, 36)
-    ws = _start(wb, ctx, "Risk Flags", "Risk flags", widths)
-    _header(ws, ctx, HEADER_ROW, RISK_FLAG_HEADERS)
-    wrap = st.cell(wrap=True)
-    rows = [(f.contract_id, f.code, f.severity, f.detail, f.evidence, f.action)
-            for f in ctx.flags]
-    end = _rows(ws, ctx, HEADER_ROW + 1, rows,
-                (st.cell(), st.cell(), lambda v: st.rag(v), wrap, wrap, wrap))
-    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(RISK_FLAG_HEADERS) - 1)
-    if not rows:
-        put(ws, end + 1, 0, "No flags were raised this quarter.", st.note())
-
-
-# --- Incidents & Complaints ------------------------------------------------------------------
-
-
-def _incidents(wb, ctx: _Ctx) -> None:
-    data, st = ctx.data, ctx.st
-    widths = (11, 12, 38, 10, 12, 12, 11, 11, 30, 11, 32)
-    ws = _start(wb, ctx, "Incidents & Complaints", "Incidents and complaints", widths)
-    headers = ("Contract ID", "Date", "Description", "Clients Affected", "Estimated Cost (£)",
-               "Harm Caused", "Provider Negligence", "Reputational Risk", "Action Taken",
-               "Significant Failure", "Evidence")
-    _header(ws, ctx, HEADER_ROW, headers, height=42)
-    significant = {ref for f in ctx.flags if f.code == "SIGNIFICANT_FAILURE" for ref in f.refs}
-    text, wrap = st.cell(), st.cell(wrap=True)
-    last = INCIDENTS.headers[-1]
-    rows = []
-    for inc in data.incidents:
-        cells = {inc.ref(h) for h in INCIDENTS.headers}
-        rows.append((inc.contract_id, as_date(inc.date), inc.description, inc.clients_affected,
-                     inc.estimated_cost, inc.harm_caused, inc.provider_negligence,
-                     inc.reputational_risk, inc.action_taken,
-                     "Yes" if cells & significant else "No",
-                     f"{inc.ref('Date').rsplit('!', 1)[0]}!A{inc.row}:"
-                     f"{inc.ref(last).rsplit('!', 1)[1]}"))
-    end = _rows(ws, ctx, HEADER_ROW + 1, rows, (
-        text, st.cell(DATE), wrap, st.cell(INTEGER), st.cell(MONEY), text, text, text, wrap,
-        lambda v: st.rag(v) if v == "Yes" else st.plain_word(), wrap))
-    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
-    if not rows:
-        put(ws, end, 0, "No incidents were reported this quarter.", st.note())
-        end += 1
-
-    row = end + 1
-    _section(ws, ctx, row, "Complaints", 8)
-    row += 1
-    # laid out under the incident columns: Summary under Description, Evidence under
-    # Action Taken, so the sheet keeps one set of column widths
-    _header(ws, ctx, row, ("Contract ID", "Date Received", "Summary", "Category", "Outcome",
-                           "Resolved Date", "", "", "Evidence"))
-    rows = [(c.contract_id, as_date(c.date_received), c.summary, c.category, c.outcome,
-             as_date(c.resolved_date), None, None,
-             c.source.ref(c.sheet, f"A{c.row}:E{c.row}"))
-            for c in data.complaints]
-    end = _rows(ws, ctx, row + 1, rows,
-                (text, st.cell(DATE), wrap, wrap, wrap, st.cell(DATE), text, text, wrap))
-    if not rows:
-        put(ws, end, 0, "No complaints were reported this quarter.", st.note())
-
-
-# --- Returns ---------------------------------------------------------------------------------
-
-
-def _returns(wb, ctx: _Ctx) -> None:
-    data, st = ctx.data, ctx.st
-    widths = (12, 22, 12, 15, 12, 18, 12, 14, 40, 9, 8, 8, 9)
-    ws = _start(wb, ctx, "Returns", "Returns received, late and missing", widths)
-    headers = ("Contract ID", "Provider", "Return", "Status", "Due By", "Received (UK time)",
-               "Version", "Working Days Late", "File", "Files Received", "Errors", "Queries",
-               "Warnings")
-    _header(ws, ctx, HEADER_ROW, headers, height=30)
-    text, wrap, num = st.cell(), st.cell(wrap=True), st.cell(INTEGER, align="center")
-    rows = []
-    for r in data.returns:
-        c = data.contract(r.contract_id)
-        shown = r.accepted or r.latest
-        first = r.first_valid or shown
-        rows.append((r.contract_id, c.provider, _kind(r.kind), r.status, r.deadline,
-                     first.received_uk if first else None,
-                     shown.version if shown and shown.version else None,
-                     r.working_days_late if r.status == LATE else None,
-                     shown.file if shown else None, len(r.submissions),
-                     shown.errors if shown else None, shown.queries if shown else None,
-                     shown.warnings if shown else None))
-    end = _rows(ws, ctx, HEADER_ROW + 1, rows, (
-        text, wrap, text, lambda v: st.rag(v), st.cell(DATE), st.cell(DATETIME), num, num, wrap,
-        num, num, num, num))
-    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
-    row = end + 1
-    put(ws, row, 0, "Received is when the first valid version arrived (lateness is judged on "
-                    "it); File and Version are the return in use.", st.note())
-
-    row += 2
-    _section(ws, ctx, row, "Chase list: returns missing or rejected", 8)
-    row += 1
-    _header(ws, ctx, row, ("Contract ID", "Provider", "Return", "Status", "Due By",
-                           "Lead Officer", "Deputy Officer", "Escalation Contact",
-                           "Provider Contract Manager"))
-    rows = [(c.contract_id, c.provider, _kind(c.kind), c.status, c.deadline, c.lead_officer,
-             c.deputy_officer or "None recorded", c.provider_escalation_contact,
-             c.provider_contract_manager) for c in data.chase]
-    row = _rows(ws, ctx, row + 1, rows,
-                (text, wrap, text, lambda v: st.rag(v), st.cell(DATE), wrap, wrap, wrap, wrap))
-    if not rows:
-        put(ws, row, 0, "Nothing to chase.", st.note())
-        row += 1
-
-    row += 1
-    _section(ws, ctx, row, "Restatements: what changed when a return was replaced", 8)
-    row += 1
-    _header(ws, ctx, row, ("Contract ID", "Item", "Return", "Old Value", "New Value",
-                           "Received (UK time)", "Version", "Replaces Version", "File"))
-    rows = [(r.contract_id, r.item, _kind(r.kind), r.old_value, r.new_value, r.received,
-             r.version, r.previous_version, r.file) for r in data.restatements]
-    row = _rows(ws, ctx, row + 1, rows,
-                (text, wrap, text, wrap, wrap, st.cell(DATETIME), num, num, wrap))
-    if not rows:
-        put(ws, row, 0, "No return was restated this quarter.", st.note())
-        row += 1
-
-    row += 1
-    _section(ws, ctx, row, "Every file received for this quarter", 8)
-    row += 1
-    _header(ws, ctx, row, ("Contract ID", "Original Name", "Return", "Ledger Status",
-                           "Version", "Received (UK time)", "Errors", "Queries", "Archived As",
-                           "Warnings"))
-    rows = [(s.contract_id, s.original_name, _kind(s.kind), s.status.capitalize(), s.version,
-             s.received_uk, s.errors, s.queries, s.archive_path or s.feedback_path or "",
-             s.warnings) for s in data.submissions]
-    row = _rows(ws, ctx, row + 1, rows,
-                (text, wrap, text, text, num, st.cell(DATETIME), num, num, wrap, num))
-
-
-# --- Sources ---------------------------------------------------------------------------------
-
-
-def _sources(wb, ctx: _Ctx) -> None:
-    st = ctx.st
-    headers = ("File", "Original Name", "Contract ID", "Period", "Return", "Version", "Status",
-               "Received (UK time)", "SHA-256", "Archive Path", "Used For")
-    widths = (30, 24, 10, 10, 10, 8, 10, 16, 52, 30, 18)
-    ws = _start(wb, ctx, "Sources", "Sources: every return used", widths)
-    _header(ws, ctx, HEADER_ROW, headers)
-    text, wrap = st.cell(), st.cell(wrap=True)
-    rows = [(u.source.file, u.source.original_name, u.source.contract_id, u.source.period.label,
-             _kind(u.source.kind), u.source.version, u.source.status.capitalize(),
-             u.source.received_uk, u.source.sha256, u.source.archive_path or "", u.used_for)
-            for u in ctx.data.sources]
-    end = _rows(ws, ctx, HEADER_ROW + 1, rows, (
-        wrap, wrap, text, text, text, st.cell(INTEGER, align="center"), text,
-        st.cell(DATETIME), st.get(border=1, border_color="#A6A6A6", font_name="Courier New",
-                                  font_size=8), wrap, wrap))
-    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
-
-
-# --- Rules -----------------------------------------------------------------------------------
-
-RAG_RULES = (
-    ("KPI RAG, higher is better", "Green when the actual is at or above the target; Amber when "
-     "below target but at or above the amber threshold; Red below the amber threshold."),
-    ("KPI RAG, lower is better", "Green when the actual is at or below the target; Amber when "
-     "above target but at or below the amber threshold; Red above the amber threshold."),
-    ("KPI RAG, for information", "No RAG; the value is shown for context."),
-    ("KPI targets", "The register's SLA KPIs row with the latest Effective From on or before "
-     "the quarter; the register always wins over what a return shows."),
-    ("Ratio KPIs", "Percentages and ratio-of-sums KPIs are recomputed by the engine from "
-     "Numerator and Denominator; evidence points at the Numerator cell."),
-    ("Performance RAG", "The worst KPI RAG of the contract this quarter (a missing mandatory "
-     "KPI counts as Amber); 'No return' when the return is missing or rejected, 'Awaited' "
-     "before its deadline."),
-    ("Finance RAG", "The worst finance flag (FINANCE_OVERSPEND, FINANCE_UNDERSPEND, "
-     "FORECAST_OVER_VALUE), else Green."),
-    ("Overall RAG", "The worst severity of all the contract's flags, else Green."),
-    ("Year-to-date budget", "The sum of the quarter budgets issued in this financial year's "
-     "returns up to this quarter; a quarter with no accepted return counts as a quarter of "
-     "the annual budget."),
-    ("Return deadline", "Working days after quarter end, skipping weekends and England and "
-     "Wales bank holidays; a return is on time when its first valid version was received (UK "
-     "time) on or before that day."),
-    ("Which return counts", "Only accepted returns supply figures; a later accepted version "
-     "supersedes an earlier one (the changes are listed as restatements)."),
-)
-
-
-def _knob_value(knob, value) -> object:
-    if knob.key.endswith(("share", "tolerance", "range")) and isinstance(value, (int, float)):
-        return f"{value * 100:g}%"
-    return value
-
-
-def _wide_rows(ws, ctx: _Ctx, row: int, pairs, widths) -> int:
-    """Name in column A, words merged over B:E with a row height that fits them."""
-    st = ctx.st
-    for name, words in pairs:
-        ws.set_row(row, wrapped_height([(words, sum(widths[1:5])), (name, widths[0])]))
-        put(ws, row, 0, name, st.cell(wrap=True, bold=True))
-        ws.merge_range(row, 1, row, 4, "", st.cell(wrap=True))
-        put(ws, row, 1, words, st.cell(wrap=True))
-        row += 1
-    return row
-
-
-def _rules(wb, ctx: _Ctx) -> None:
-    st = ctx.st
-    widths = (34, 16, 80, 44, 44)
-    ws = _start(wb, ctx, "Rules", "Rules and thresholds in force", widths, freeze_col=None)
-    _header(ws, ctx, HEADER_ROW, ("Setting", "Value", "What It Does", "Default"))
-    text, wrap = st.cell(), st.cell(wrap=True)
-    rows = [(k.setting, _knob_value(k, getattr(ctx.settings, k.key)), k.description,
-             _knob_value(k, k.default)) for k in KNOBS]
-    row = _rows(ws, ctx, HEADER_ROW + 1, rows,
-                (text, st.cell(align="left", wrap=True), wrap, st.cell(align="left", wrap=True)))
-    put(ws, row, 0, f"Return deadline for {ctx.data.period.label}: {day(ctx.data.deadline)}.",
-        st.note())
-    row += 2
-
-    _section(ws, ctx, row, "How RAG and figures are worked out", 4)
-    row = _wide_rows(ws, ctx, row + 1, RAG_RULES, widths) + 1
-
-    _section(ws, ctx, row, "Risk flags", 4)
-    row += 1
-    flags_header = row
-    _header(ws, ctx, row, ("Flag", "Usual Severity", "Raised When", "Recommended Action",
-                           "Raised Above The Usual When"))
-    row = _rows(ws, ctx, row + 1,
-                [(s.code, s.severity, s.meaning, s.action, s.escalation or "Never")
-                 for s in CATALOGUE],
-                (st.cell(bold=True), lambda v: st.rag(v), wrap, wrap, wrap))
-    ws.autofilter(flags_header, 0, row - 1, 4)
-    row += 1
-
-    _section(ws, ctx, row, "Recommended actions: the dispute resolution procedure (strategy §5)", 4)
-    _wide_rows(ws, ctx, row + 1, [(a, ACTION_MEANING[a]) for a in ACTIONS], widths)
-
-
-__all__ = ["write_quarterly", "workbook_name", "SHEETS", "RISK_FLAG_HEADERS", "HEADER_ROW"]
+__all__ = ["write_quarterly", "workbook_name", "SHEETS", "SHEET_WRITERS", "RISK_FLAG_HEADERS",
+           "HEADER_ROW"]

@@ -1,0 +1,169 @@
+"""Opening register.xlsx safely and reading each sheet's table into rows of typed cells.
+
+The register is small and written by people, so it is read whole with openpyxl after the
+bytes are checked (not a legacy or encrypted file, not a decompression bomb). Each sheet's
+Excel table is found by name; when a spreadsheet program has dropped the table, the header
+row is found by its first header instead. Rows typed just below a table that did not grow
+to take them are still read: nothing the office typed is silently ignored.
+
+Problem codes: REGISTER_UNREADABLE, MISSING_SHEET, MISSING_COLUMN, BLANK_REQUIRED_CELL, and
+the cell codes of ``convert`` (NOT_A_NUMBER, NOT_A_DATE, NOT_IN_LIST, ...).
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from pathlib import Path
+
+from . import problems as P
+from .convert import BadCell, convert, is_blank, words
+from .problems import RegisterProblem
+from .schema import SETTINGS, Column, SheetSpec
+from .sheet_rows import FoundProblems, SheetRow, SheetRows
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-encrypted .xlsx
+_MAX_UNPACKED_BYTES = 200 * 2**20
+
+
+def open_workbook(path: Path, found: FoundProblems):
+    """The openpyxl workbook, or None after recording one REGISTER_UNREADABLE problem."""
+    def unreadable(why: str):
+        found.items.append(RegisterProblem(P.UNREADABLE, found.file, "", 0, "", why))
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return unreadable("there is no such file; run 'cm-excel init' to create a starter "
+                          "register")
+    except OSError as exc:
+        return unreadable(f"this file cannot be read ({exc.strerror or exc}); close it in "
+                          "other programs and try again")
+    if data.startswith(_OLE_MAGIC):
+        return unreadable("this file is a legacy .xls workbook or is password-protected; save "
+                          "it in Excel as an Excel Workbook (.xlsx) without a password")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return unreadable("this file is not an Excel workbook (.xlsx); save the register as an "
+                          "Excel Workbook (.xlsx)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        unpacked = 0  # damaged: openpyxl below says so in one line
+    if unpacked > _MAX_UNPACKED_BYTES:  # a register is small; this is a decompression bomb
+        return unreadable(f"this file unpacks to {unpacked // 2**20} MB, far more than a "
+                          "register holds; it is not read")
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about extensions it does not keep (slicers, some validations).
+            warnings.simplefilter("ignore")
+            return load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for damaged files
+        return unreadable(f"this file is not a readable Excel workbook (.xlsx) "
+                          f"({type(exc).__name__}); "
+                          "open it in Excel and save it again as an Excel Workbook (.xlsx)")
+
+
+def _header_key(value) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def _worksheet(workbook, spec: SheetSpec):
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    names = [n for n in workbook.sheetnames if isinstance(workbook[n], Worksheet)]
+    for name in names:
+        if name == spec.name:
+            return workbook[name]
+    for name in names:  # "sla kpis", "SLA-KPIs": the same sheet to a person
+        if words(name) == words(spec.name):
+            return workbook[name]
+    return None
+
+
+def _locate(ws, spec: SheetSpec) -> tuple[int, range, int | None]:
+    """(header row, columns to look in, totals row or None) of the sheet's register table."""
+    from openpyxl.utils.cell import range_boundaries
+
+    first = _header_key(spec.headers[0])
+    tables = list(ws.tables.values())
+    chosen = next((t for t in tables if t.name.casefold() == spec.table_name.casefold()), None)
+    if chosen is None:  # renamed table: take the one headed like ours
+        for table in tables:
+            min_col, min_row, max_col, _ = range_boundaries(table.ref)
+            if any(_header_key(ws.cell(min_row, c).value or "") == first
+                   for c in range(min_col, max_col + 1)):
+                chosen = table
+                break
+    if chosen is not None:
+        min_col, min_row, max_col, max_row = range_boundaries(chosen.ref)
+        totals = max_row if chosen.totalsRowCount else None
+        return min_row, range(min_col, max_col + 1), totals
+    # No table (some programs drop them): the header row is the first of the top rows that
+    # holds the first header, else row 1.
+    columns = range(1, (ws.max_column or 1) + 1)
+    for r in range(1, min(ws.max_row or 1, 10) + 1):
+        if any(_header_key(ws.cell(r, c).value or "") == first for c in columns):
+            return r, columns, None
+    return 1, columns, None
+
+
+def read_sheet(workbook, spec: SheetSpec, found: FoundProblems) -> SheetRows:
+    """The sheet's rows with typed cells; missing sheets, columns and bad cells recorded."""
+    sheet = SheetRows(spec)
+    ws = _worksheet(workbook, spec)
+    if ws is None:
+        found.add(P.MISSING_SHEET, sheet, None, None,
+                  f'the sheet "{spec.name}" is missing; add it back with the table '
+                  f'{spec.table_name} and the headers: {", ".join(spec.headers)}')
+        return sheet
+    sheet.present = True
+    header_row, columns, totals_row = _locate(ws, spec)
+    where: dict[str, int] = {}
+    for c in columns:
+        value = ws.cell(header_row, c).value
+        if not is_blank(value):
+            where.setdefault(_header_key(value), c)
+    positions = {col.field: where.get(_header_key(col.header)) for col in spec.columns}
+    sheet.missing = {f for f, c in positions.items() if c is None}
+    if len(sheet.missing) == len(spec.columns):
+        found.add(P.MISSING_COLUMN, sheet, header_row, None,
+                  f"no header row found; row {header_row} must hold the headers: "
+                  f"{', '.join(spec.headers)}")
+        return sheet
+    for col in spec.columns:
+        if col.field in sheet.missing:
+            found.add(P.MISSING_COLUMN, sheet, header_row, col.field,
+                      f'the column "{col.header}" is missing from the header row; put it '
+                      "back with exactly this header")
+    present = [(col, positions[col.field]) for col in spec.columns if positions[col.field]]
+    for r in range(header_row + 1, (ws.max_row or header_row) + 1):
+        if r == totals_row:
+            continue
+        raw = {col.field: ws.cell(r, c).value for col, c in present}
+        if all(is_blank(v) for v in raw.values()):
+            continue  # blank rows are allowed anywhere
+        row = SheetRow(r, raw)
+        for col, _ in present:
+            row.values[col.field] = _cell(sheet, row, col, found)
+        sheet.rows.append(row)
+    return sheet
+
+
+def _cell(sheet: SheetRows, row: SheetRow, col: Column, found: FoundProblems):
+    value = row.raw[col.field]
+    if is_blank(value):
+        if col.required:
+            found.add(P.BLANK, sheet, row, col.field,
+                      f'this cell is blank, but "{col.header}" must be filled in on every row')
+        return None
+    if sheet.spec is SETTINGS and col.field == "value":
+        return value  # typed later, by the setting it belongs to
+    try:
+        return convert(value, col)
+    except BadCell as bad:
+        found.add(bad.code, sheet, row, col.field, bad.message)
+        return None

@@ -1,0 +1,167 @@
+"""The record sheets of the SMG quarterly workbook: Risk Flags, Incidents & Complaints,
+Returns and Sources.
+
+Each lists the quarter's records one per row with the file, sheet and cell they came from.
+"""
+
+from __future__ import annotations
+
+from ..templates.contract import INCIDENTS
+from .quarter_data import LATE
+from .quarterly_layout import (
+    HEADER_ROW, SheetContext, header, kind_label, section, start_sheet, write_rows,
+)
+from .xlsx_style import DATE, DATETIME, INTEGER, MONEY, as_date, put
+
+RISK_FLAG_HEADERS = ("Contract ID", "Flag", "Severity", "Detail", "Evidence",
+                     "Recommended Action")
+
+
+def write_risk_flags(wb, ctx: SheetContext) -> None:
+    """Risk Flags: every flag with its detail, evidence and recommended action."""
+    st = ctx.st
+    widths = (10, 22, 9, 50, 64, 36)
+    ws = start_sheet(wb, ctx, "Risk Flags", "Risk flags", widths)
+    header(ws, ctx, HEADER_ROW, RISK_FLAG_HEADERS)
+    wrap = st.cell(wrap=True)
+    rows = [(f.contract_id, f.code, f.severity, f.detail, f.evidence, f.action)
+            for f in ctx.flags]
+    end = write_rows(ws, ctx, HEADER_ROW + 1, rows,
+                     (st.cell(), st.cell(), lambda v: st.rag(v), wrap, wrap, wrap))
+    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(RISK_FLAG_HEADERS) - 1)
+    if not rows:
+        put(ws, end + 1, 0, "No flags were raised this quarter.", st.note())
+
+
+def write_incidents(wb, ctx: SheetContext) -> None:
+    """Incidents & Complaints: the incidents (significant ones marked), then complaints."""
+    data, st = ctx.data, ctx.st
+    widths = (11, 12, 38, 10, 12, 12, 11, 11, 30, 11, 32)
+    ws = start_sheet(wb, ctx, "Incidents & Complaints", "Incidents and complaints", widths)
+    headers = ("Contract ID", "Date", "Description", "Clients Affected", "Estimated Cost (£)",
+               "Harm Caused", "Provider Negligence", "Reputational Risk", "Action Taken",
+               "Significant Failure", "Evidence")
+    header(ws, ctx, HEADER_ROW, headers, height=42)
+    significant = {ref for f in ctx.flags if f.code == "SIGNIFICANT_FAILURE" for ref in f.refs}
+    text, wrap = st.cell(), st.cell(wrap=True)
+    rows = []
+    for inc in data.incidents:
+        cells = {inc.ref(h) for h in INCIDENTS.headers}
+        rows.append((inc.contract_id, as_date(inc.date), inc.description, inc.clients_affected,
+                     inc.estimated_cost, inc.harm_caused, inc.provider_negligence,
+                     inc.reputational_risk, inc.action_taken,
+                     "Yes" if cells & significant else "No", inc.row_ref()))
+    end = write_rows(ws, ctx, HEADER_ROW + 1, rows, (
+        text, st.cell(DATE), wrap, st.cell(INTEGER), st.cell(MONEY), text, text, text, wrap,
+        lambda v: st.rag(v) if v == "Yes" else st.plain_word(), wrap))
+    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
+    if not rows:
+        put(ws, end, 0, "No incidents were reported this quarter.", st.note())
+        end += 1
+
+    row = end + 1
+    section(ws, ctx, row, "Complaints", 8)
+    row += 1
+    # laid out under the incident columns: Summary under Description, Evidence under
+    # Action Taken, so the sheet keeps one set of column widths
+    header(ws, ctx, row, ("Contract ID", "Date Received", "Summary", "Category", "Outcome",
+                          "Resolved Date", "", "", "Evidence"))
+    rows = [(c.contract_id, as_date(c.date_received), c.summary, c.category, c.outcome,
+             as_date(c.resolved_date), None, None,
+             c.row_ref())
+            for c in data.complaints]
+    end = write_rows(ws, ctx, row + 1, rows,
+                     (text, st.cell(DATE), wrap, wrap, wrap, st.cell(DATE), text, text, wrap))
+    if not rows:
+        put(ws, end, 0, "No complaints were reported this quarter.", st.note())
+
+
+def write_returns(wb, ctx: SheetContext) -> None:
+    """Returns: each expected return's status, the chase list, restatements, every file."""
+    data, st = ctx.data, ctx.st
+    widths = (12, 22, 12, 15, 12, 18, 12, 14, 40, 9, 8, 8, 9)
+    ws = start_sheet(wb, ctx, "Returns", "Returns received, late and missing", widths)
+    headers = ("Contract ID", "Provider", "Return", "Status", "Due By", "Received (UK time)",
+               "Version", "Working Days Late", "File", "Files Received", "Errors", "Queries",
+               "Warnings")
+    header(ws, ctx, HEADER_ROW, headers, height=30)
+    text, wrap, num = st.cell(), st.cell(wrap=True), st.cell(INTEGER, align="center")
+    rows = []
+    for r in data.returns:
+        c = data.contract(r.contract_id)
+        shown = r.accepted or r.latest
+        first = r.first_valid or shown
+        rows.append((r.contract_id, c.provider, kind_label(r.kind), r.status, r.deadline,
+                     first.received_uk if first else None,
+                     shown.version if shown and shown.version else None,
+                     r.working_days_late if r.status == LATE else None,
+                     shown.file if shown else None, len(r.submissions),
+                     shown.errors if shown else None, shown.queries if shown else None,
+                     shown.warnings if shown else None))
+    end = write_rows(ws, ctx, HEADER_ROW + 1, rows, (
+        text, wrap, text, lambda v: st.rag(v), st.cell(DATE), st.cell(DATETIME), num, num, wrap,
+        num, num, num, num))
+    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
+    row = end + 1
+    put(ws, row, 0, "Received is when the first valid version arrived (lateness is judged on "
+                    "it); File and Version are the return in use.", st.note())
+
+    row += 2
+    section(ws, ctx, row, "Chase list: returns missing or rejected", 8)
+    row += 1
+    header(ws, ctx, row, ("Contract ID", "Provider", "Return", "Status", "Due By",
+                          "Lead Officer", "Deputy Officer", "Escalation Contact",
+                          "Provider Contract Manager"))
+    rows = [(c.contract_id, c.provider, kind_label(c.kind), c.status, c.deadline, c.lead_officer,
+             c.deputy_officer or "None recorded", c.provider_escalation_contact,
+             c.provider_contract_manager) for c in data.chase]
+    row = write_rows(ws, ctx, row + 1, rows,
+                     (text, wrap, text, lambda v: st.rag(v), st.cell(DATE), wrap, wrap, wrap, wrap))
+    if not rows:
+        put(ws, row, 0, "Nothing to chase.", st.note())
+        row += 1
+
+    row += 1
+    section(ws, ctx, row, "Restatements: what changed when a return was replaced", 8)
+    row += 1
+    header(ws, ctx, row, ("Contract ID", "Item", "Return", "Old Value", "New Value",
+                          "Received (UK time)", "Version", "Replaces Version", "File"))
+    rows = [(r.contract_id, r.item, kind_label(r.kind), r.old_value, r.new_value, r.received,
+             r.version, r.previous_version, r.file) for r in data.restatements]
+    row = write_rows(ws, ctx, row + 1, rows,
+                     (text, wrap, text, wrap, wrap, st.cell(DATETIME), num, num, wrap))
+    if not rows:
+        put(ws, row, 0, "No return was restated this quarter.", st.note())
+        row += 1
+
+    row += 1
+    section(ws, ctx, row, "Every file received for this quarter", 8)
+    row += 1
+    header(ws, ctx, row, ("Contract ID", "Original Name", "Return", "Ledger Status",
+                          "Version", "Received (UK time)", "Errors", "Queries", "Archived As",
+                          "Warnings"))
+    rows = [(s.contract_id, s.original_name, kind_label(s.kind), s.status.capitalize(), s.version,
+             s.received_uk, s.errors, s.queries, s.archive_path or s.feedback_path or "",
+             s.warnings) for s in data.submissions]
+    row = write_rows(ws, ctx, row + 1, rows,
+                     (text, wrap, text, text, num, st.cell(DATETIME), num, num, wrap, num))
+
+
+def write_sources(wb, ctx: SheetContext) -> None:
+    """Sources: every return whose figures the workbook uses, with its SHA-256."""
+    st = ctx.st
+    headers = ("File", "Original Name", "Contract ID", "Period", "Return", "Version", "Status",
+               "Received (UK time)", "SHA-256", "Archive Path", "Used For")
+    widths = (30, 24, 10, 10, 10, 8, 10, 16, 52, 30, 18)
+    ws = start_sheet(wb, ctx, "Sources", "Sources: every return used", widths)
+    header(ws, ctx, HEADER_ROW, headers)
+    text, wrap = st.cell(), st.cell(wrap=True)
+    rows = [(u.source.file, u.source.original_name, u.source.contract_id, u.source.period.label,
+             kind_label(u.source.kind), u.source.version, u.source.status.capitalize(),
+             u.source.received_uk, u.source.sha256, u.source.archive_path or "", u.used_for)
+            for u in ctx.data.sources]
+    end = write_rows(ws, ctx, HEADER_ROW + 1, rows, (
+        wrap, wrap, text, text, text, st.cell(INTEGER, align="center"), text,
+        st.cell(DATETIME), st.get(border=1, border_color="#A6A6A6", font_name="Courier New",
+                                       font_size=8), wrap, wrap))
+    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
