@@ -43,7 +43,8 @@ consolidated as of 15 Feb 2027 (GMT: UK time = UTC). Inputs → expected:
   - an incident affecting 899 clients (< 900 = 10% of 9,000) costing £124,999
     (< £125,000 = 10% of £1,250,000) → no significant failure.
 - VS-002 performance, 25 Jan 09:00:
-  - CONTACT48 156/200 = 78.0%, red again after Q2 (mandatory) → KPI_RED,
+  - CONTACT48 150/200 = 75.0%, red again after Q2 (mandatory), exactly 10 points
+    below its 85% target → KPI_RED,
     KPI_RED_CONSECUTIVE, SIGNIFICANT_FAILURE (ongoing issue);
   - WAITDAYS 151/50 = 3.02, just above amber threshold 3 (lower is better) → KPI_RED;
   - an incident affecting 90 clients = exactly 10% of 900 → SIGNIFICANT_FAILURE.
@@ -191,7 +192,7 @@ def q3_drops(reg: Register) -> list[Drop]:
         Drop("vs001_perf_v2", "VS-001", PERF, Q3, "Horizon Q3 KPIs CORRECTED.xlsx", at(1, 22),
              kpis=dict(VS001_Q3), tables={"Incidents": [VS001_INCIDENT]}),
         Drop("vs002_perf", "VS-002", PERF, Q3, "Safe Harbour Q3 performance.xlsx", at(1, 25),
-             kpis={PERCENT: kpi(156, 200, note="Vacancies still not filled."),
+             kpis={PERCENT: kpi(150, 200, note="Vacancies still not filled."),
                    COUNT: kpi(actual=160), SCORE: kpi(actual=4.5),
                    DAYS: kpi(151, 50, note="Outage delayed first sessions.")},
              tables={"Incidents": [VS002_INCIDENT]}),

@@ -182,6 +182,24 @@ def test_red_two_quarters_running_on_an_optional_kpi_is_not_significant(tmp_path
     assert "SIGNIFICANT_FAILURE" not in codes(flags)
 
 
+@pytest.mark.parametrize("q3_numerator, significant", [(80, True), (81, False)])
+def test_an_ongoing_failure_is_significant_from_a_ten_point_shortfall(tmp_path, q3_numerator,
+                                                                      significant):
+    """Target 90%, amber 85%: 80% misses the standard for 10% of the clients measured
+    (significant, inclusive); 81% misses it for 9% (red two quarters running, not significant)."""
+    sla = [SlaKpi("VS-001", "VS02", 0.90, 0.85, True, Period(2026, 1), 3)]
+
+    def fill(b):
+        perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=(80, 100), vs05=None)
+        perf(b, vs02=(q3_numerator, 100), vs05=None)
+    _, flags = quarter(tmp_path, fill, reg=one_contract(sla=sla))
+    assert "KPI_RED_CONSECUTIVE" in codes(flags)
+    assert ("SIGNIFICANT_FAILURE" in codes(flags)) is significant
+    if significant:
+        sig = next(f for f in flags if f.code == "SIGNIFICANT_FAILURE")
+        assert sig.evidence.endswith("shortfall 10.0% (threshold 10%)")
+
+
 def test_consecutive_quarters_setting_is_respected(tmp_path):
     def fill(b):
         perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=(70, 100))

@@ -211,9 +211,9 @@ def expected_flags(run: Run) -> list[tuple]:
     f2 = run.archived("vs002_fin")
     contact48 = "CONTACT48 Victims contacted within 48 hours of referral"
     waitdays = "WAITDAYS Average working days from referral to first support session"
-    run_of_red = (f"{contact48} has been red for 2 quarters in a row (this quarter 78.0% "
+    run_of_red = (f"{contact48} has been red for 2 quarters in a row (this quarter 75.0% "
                   "against a target of 85.0%): an ongoing performance issue.")
-    run_evidence = (f"{p2} Performance!E6 = 78.0% (this quarter); {p2_q2} Performance!E6 = 75.0% "
+    run_evidence = (f"{p2} Performance!E6 = 75.0% (this quarter); {p2_q2} Performance!E6 = 75.0% "
                     "(2026-27 Q2); higher is better; target 85.0%, amber threshold 80.0%; "
                     "target from register.xlsx SLA KPIs row 8")
     return [
@@ -240,14 +240,15 @@ def expected_flags(run: Run) -> list[tuple]:
          "client group.",
          f"{p2} Incidents!C6 = 90 (threshold 10% of 900 = 90, register.xlsx Contracts row 3)",
          IMMEDIATE),
-        # CONTACT48 (mandatory) red in Q2 (150/200) and Q3 (156/200): an ongoing issue.
+        # CONTACT48 (mandatory) red in Q2 and Q3 (150/200 each): an ongoing issue whose
+        # shortfall, 85% - 75% = 10 points of the clients measured, reaches 10% (inclusive).
         ("VS-002", "SIGNIFICANT_FAILURE", "Red",
          f"Ongoing performance issue on a mandatory KPI (strategy §5.0): {run_of_red}",
-         run_evidence, IMMEDIATE),
+         run_evidence + "; shortfall 10.0% (threshold 10%)", IMMEDIATE),
         ("VS-002", "KPI_RED_CONSECUTIVE", "Red", run_of_red, run_evidence, FORMAL),
         ("VS-002", "KPI_RED", "Red",
-         f"{contact48} is red: 78.0% against a target of 85.0%.",
-         f"{p2} Performance!E6 = 78.0% (higher is better; target 85.0%, amber threshold "
+         f"{contact48} is red: 75.0% against a target of 85.0%.",
+         f"{p2} Performance!E6 = 75.0% (higher is better; target 85.0%, amber threshold "
          "80.0%); target from register.xlsx SLA KPIs row 8", INFORMAL),
         # WAITDAYS 151/50 = 3.02, just above the amber threshold of 3 (lower is better): Red.
         ("VS-002", "KPI_RED", "Red",
@@ -392,7 +393,7 @@ def test_kpis_sheet(run, book):
          "For information", 0, None, ok),
         ("VS-001", "SATISFY", HIGHER, "No", 4, 3.5, None, None, 4.2, 3.4, "Red", 1, "Green",
          "New survey question; action plan agreed."),
-        ("VS-002", "CONTACT48", HIGHER, "Yes", 0.85, 0.80, 156, 200, 0.75, 0.78, "Red", 2, "Red",
+        ("VS-002", "CONTACT48", HIGHER, "Yes", 0.85, 0.80, 150, 200, 0.75, 0.75, "Red", 2, "Red",
          "Vacancies still not filled."),
         ("VS-002", "SUPPORTED", HIGHER, "Yes", 150, 130, None, None, 160, 160, "Green", 0,
          "Green", ok),

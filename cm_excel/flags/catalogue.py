@@ -29,7 +29,9 @@ CATALOGUE: tuple[FlagSpec, ...] = (
         "client group; or the quarter's incidents together reaching either; or any incident "
         "where harm was caused through provider negligence (both Y); or any incident "
         "with reputational risk to the PCC (Y); or a mandatory KPI red in consecutive "
-        "quarters (an ongoing performance issue). Thresholds are inclusive.",
+        "quarters (an ongoing performance issue) whose shortfall reaches the share: for a "
+        "percentage the points below target, otherwise the shortfall as a share of the "
+        "target. Thresholds are inclusive.",
         IMMEDIATE),
     FlagSpec(
         "KPI_RED_CONSECUTIVE", RED, "performance",

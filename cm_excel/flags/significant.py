@@ -11,7 +11,10 @@ reputational risk to the PCC has or is likely to take place". So a flag is raise
   every reason that applies);
 - the quarter's incidents together reaching either share, when no single incident did;
 - an ongoing performance issue: a mandatory KPI red in consecutive quarters
-  (KPI_RED_CONSECUTIVE).
+  (KPI_RED_CONSECUTIVE) whose shortfall this quarter reaches the share: for a percentage,
+  the points below target (the share of the clients it measures who missed the standard);
+  for any other KPI, the shortfall as a share of its target (e.g. 400 victims supported
+  against 500 is 20% of the expected clients).
 
 "A minimum of 10%" is inclusive: exactly 10% is significant.
 """
@@ -123,7 +126,22 @@ def significant_failure(data: "QuarterData") -> Iterator[Flag]:
                         refs)
 
         for k in data.kpis_of(cid):
-            if k.mandatory and k.consecutive_red >= consecutive:
+            gap = shortfall_share(k)
+            if (k.mandatory and k.consecutive_red >= consecutive and gap is not None
+                    and at_least(gap, share)):
                 yield _flag(cid, "Ongoing performance issue on a mandatory KPI (strategy §5.0): "
                                  + consecutive_detail(k),
-                            [consecutive_evidence(k)], list(consecutive_refs(k)))
+                            [consecutive_evidence(k) + f"; shortfall {percent(gap, 1)} "
+                             f"(threshold {percent(share, 0)})"], list(consecutive_refs(k)))
+
+
+def shortfall_share(k: "KpiResult") -> float | None:
+    """How far this quarter's result falls short of target, as a share of the clients the
+    KPI speaks for; None when there is no target or result to compare."""
+    if k.actual is None or k.target is None or k.direction not in ("higher is better",
+                                                                     "lower is better"):
+        return None
+    gap = k.target - k.actual if k.direction == "higher is better" else k.actual - k.target
+    if k.unit == "percent":
+        return max(gap, 0.0)
+    return max(gap, 0.0) / abs(k.target) if k.target else None
