@@ -17,7 +17,7 @@ from .errors import CmExcelError, RegisterError
 from .periods import Period, parse_period
 from .workspace import Workspace
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+EXIT_OK, EXIT_FAILED, EXIT_INTERNAL = 0, 1, 70  # usage errors exit 2 (click, UsageError)
 
 
 class Context:

@@ -105,10 +105,6 @@ def period_of(day: date) -> Period:
     return Period(fy, quarter)
 
 
-def quarters_of_year(fy: int) -> list[Period]:
-    return [Period(fy, q) for q in (1, 2, 3, 4)]
-
-
 _PERIOD_RE = re.compile(
     r"^\s*(?:(?:FY\s*)?(?P<fy>\d{4})(?:\s*[-/]\s*(?P<fy2>\d{2}|\d{4}))?\s*)?Q(?P<q>[1-4])\s*$",
     re.IGNORECASE,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cm_excel.workspace import Workspace
 
-from builders import PERIOD, make_register, make_return  # noqa: F401  (re-exported)
+from builders import PERIOD, make_register, make_return  # noqa: F401  (re-exported for tests)
 
 UTC = timezone.utc
 # 2026-27 Q3 ends on 31 Dec 2026; its deadline (20 working days) is 29 Jan 2027.

@@ -30,7 +30,7 @@ from .model import Flag
 from .rag import at_least, day, money, number, percent
 
 if TYPE_CHECKING:
-    from ..reports.quarter_data import Incident, QuarterData
+    from ..reports.quarter_data import Incident, KpiResult, QuarterData
 
 CODE = "SIGNIFICANT_FAILURE"
 COST, CLIENTS = "Estimated Cost (£)", "Clients Affected"

@@ -105,15 +105,6 @@ def submissions_of(conn: sqlite3.Connection, period: Period) -> list[Submission]
     return [Submission.from_row(r) for r in rows]
 
 
-def versions_of(conn: sqlite3.Connection, contract_id: str, period: Period,
-                kind: str) -> list[Submission]:
-    """Every submission of one contract/period/kind, oldest first (any status)."""
-    rows = conn.execute(
-        "SELECT * FROM submissions WHERE contract_id = ? AND fy = ? AND quarter = ? AND kind = ?"
-        " ORDER BY id", (contract_id, period.fy, period.quarter, kind)).fetchall()
-    return [Submission.from_row(r) for r in rows]
-
-
 def submission_by_id(conn: sqlite3.Connection, submission_id: int) -> Submission | None:
     row = conn.execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
     return Submission.from_row(row) if row else None
