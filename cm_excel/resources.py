@@ -8,6 +8,7 @@ so the office can reword the instructions or change a colour for its own templat
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import cm_excel
@@ -18,8 +19,12 @@ OFFICE_FOLDER = "workbook_templates"
 
 
 def shipped_dir() -> Path:
-    """The ``workbook_templates/`` folder shipped with the package."""
-    return Path(cm_excel.__file__).resolve().parent.parent / OFFICE_FOLDER
+    """The ``workbook_templates/`` folder shipped with the package: beside ``cm_excel/`` in a
+    checkout (editable install), else where a wheel's data files put it."""
+    beside = Path(cm_excel.__file__).resolve().parent.parent / OFFICE_FOLDER
+    if beside.is_dir():
+        return beside
+    return Path(sys.prefix) / "share" / "cm-excel" / OFFICE_FOLDER
 
 
 def office_file(name: str, workspace_root: str | os.PathLike | None = None) -> Path:
