@@ -103,3 +103,50 @@ def test_held_resubmission_listed_then_applied_through_the_cli(tmp_path):
     assert "No resubmissions are held." in again.output
     unknown = CliRunner().invoke(cli, ["--workspace", str(ws.root), "held", "decline", "999"])
     assert unknown.exit_code != 0 and "Traceback" not in unknown.output
+
+
+# SPEC "The provider templates": the public contract, written out as the spec gives it.
+SPEC_TABLES = {
+    "performance": {
+        "PerformanceReturn": ["KPI Code", "KPI", "Unit", "Target", "Numerator", "Denominator",
+                              "Actual", "Commentary"],
+        "Incidents": ["Date", "Description", "Clients Affected", "Estimated Cost (£)",
+                      "Harm Caused", "Provider Negligence", "Reputational Risk", "Action Taken"],
+        "Complaints": ["Date Received", "Category", "Summary", "Outcome", "Resolved Date"],
+        "Risks": ["Risk", "Likelihood", "Impact", "Mitigation", "Owner", "Status"],
+        "Improvements": ["Action", "Due Date", "Status", "Progress"],
+    },
+    "financial": {
+        "FinancialReturn": ["Budget Line", "Annual Budget", "Quarter Budget", "Quarter Actual",
+                            "Year To Date Actual", "Forecast Outturn", "Variance Explanation"],
+    },
+}
+
+
+def test_init_then_templates_gives_two_spec_templates_per_active_contract(tmp_path):
+    import openpyxl
+
+    from cm_excel.periods import Period
+    from cm_excel.register.reader import read_register
+
+    ws = tmp_path / "ws"
+    assert CliRunner().invoke(cli, ["init", str(ws)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["--workspace", str(ws), "templates", "Q3", "--year", "2026"])
+    assert result.exit_code == 0, result.output
+    active = read_register(ws / "register.xlsx").active_contracts(Period(2026, 3))
+    folder = ws / "outbox" / "templates" / "2026-27-Q3"
+    written = sorted(p.name for p in folder.iterdir())
+    assert written == sorted(f"{c.contract_id}_{kind}_2026-27-Q3.xlsx"
+                             for c in active for kind in SPEC_TABLES)
+    for name in written:
+        kind = name.split("_")[1]
+        book = openpyxl.load_workbook(folder / name)
+        found = {}
+        for sheet in book.worksheets:
+            for table in sheet.tables.values():
+                top_left = table.ref.split(":")[0]
+                row = sheet[top_left].row
+                first = sheet[top_left].column
+                found[table.name] = [c.value for c in sheet[row]][first - 1:][
+                    :len(table.tableColumns)]
+        assert {t: h[:len(SPEC_TABLES[kind][t])] for t, h in found.items()} == SPEC_TABLES[kind]

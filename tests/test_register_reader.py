@@ -535,6 +535,18 @@ def test_ten_mistakes_give_exactly_ten_problem_lines(book):
     # In sheet order, then row order, one line each.
     sheets = [line.split(": ")[1].split(" row ")[0] for line in raised.value.problems]
     assert sheets == ["Contracts"] * 4 + ["KPI Menu"] + ["SLA KPIs"] * 3 + ["Budgets", "Audits"]
+    # Through the command line: every line shown, exit code 1, no traceback, nothing written.
+    from click.testing import CliRunner
+
+    from cm_excel.cli import cli
+
+    result = CliRunner().invoke(cli, ["--workspace", str(book.path.parent), "templates", "Q3",
+                                      "--year", "2026"])
+    assert result.exit_code == 1
+    assert [line.strip() for line in result.output.splitlines()
+            if line.startswith("  register.xlsx: ")] == raised.value.problems
+    assert "Traceback" not in result.output
+    assert not (book.path.parent / "outbox" / "templates").exists()
 
 
 def test_a_contract_missing_from_the_register_is_one_problem_per_sheet(book):
