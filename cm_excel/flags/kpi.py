@@ -34,24 +34,24 @@ def _flag(k: "KpiResult", code: str, detail: str, evidence: str, refs) -> Flag:
     return Flag(k.contract_id, code, spec.severity, detail, evidence, spec.action, tuple(refs))
 
 
+def _rag_flags(data: "QuarterData", rag: str, code: str) -> Iterator[Flag]:
+    word = rag.lower()
+    for k in data.kpis:
+        if k.rag == rag:
+            yield _flag(k, code,
+                        f"{k.kpi_code} {k.name} is {word}: {kpi_value(k.actual, k.unit)} against "
+                        f"a target of {kpi_value(k.target, k.unit)}.",
+                        _evidence(k), [k.ref])
+
+
 def kpi_red(data: "QuarterData") -> Iterator[Flag]:
     """KPI_RED: a KPI worse than its amber threshold this quarter."""
-    for k in data.kpis:
-        if k.rag == RED:
-            yield _flag(k, "KPI_RED",
-                        f"{k.kpi_code} {k.name} is red: {kpi_value(k.actual, k.unit)} against a "
-                        f"target of {kpi_value(k.target, k.unit)}.",
-                        _evidence(k), [k.ref])
+    return _rag_flags(data, RED, "KPI_RED")
 
 
 def kpi_amber(data: "QuarterData") -> Iterator[Flag]:
     """KPI_AMBER: a KPI worse than target but within its amber threshold."""
-    for k in data.kpis:
-        if k.rag == AMBER:
-            yield _flag(k, "KPI_AMBER",
-                        f"{k.kpi_code} {k.name} is amber: {kpi_value(k.actual, k.unit)} against a "
-                        f"target of {kpi_value(k.target, k.unit)}.",
-                        _evidence(k), [k.ref])
+    return _rag_flags(data, AMBER, "KPI_AMBER")
 
 
 def kpi_missing(data: "QuarterData") -> Iterator[Flag]:
