@@ -50,19 +50,42 @@ def _parse_date(ctx, param, value):
         raise click.BadParameter(f"'{value}' is not a date; write YYYY-MM-DD") from None
 
 
-def _echo_progress(event: str, **info) -> None:
-    """Progress callback handed to the core: short lines on stderr as work goes on."""
-    if event == "ingest.start":
-        click.echo(f"Inbox: {info.get('files', 0)} file(s)", err=True)
-    elif event in ("ingest.file", "validate.file"):
-        click.echo(f"  [{info['index']}/{info['total']}] {info['name']} ... ", err=True,
-                   nl=event == "validate.file")
-    elif event == "ingest.outcome":
-        from .render import outcome_line
+class TerminalProgress:
+    """Progress callback handed to the core, drawn on stderr.
 
-        click.echo(outcome_line(info["outcome"]), err=True)
-    elif "text" in info:
-        click.echo(info["text"], err=True)
+    On a terminal: a bar over the inbox files kept on the last line, with each file's
+    outcome printed above it. Elsewhere (logs, CI): one ``[i/n] name ... outcome`` line a file.
+    """
+
+    def __init__(self, tty: bool | None = None):
+        self.tty = sys.stderr.isatty() if tty is None else tty
+        self.bar = ""
+
+    def __call__(self, event: str, **info) -> None:
+        from .render import outcome_line, progress_bar
+
+        if event == "ingest.start":
+            click.echo(f"Inbox: {info.get('files', 0)} file(s)", err=True)
+        elif event == "ingest.file":
+            if self.tty:
+                self.bar = f"  {progress_bar(info['index'], info['total'])} {info['name']}"
+                click.echo(f"\r\x1b[K{self.bar}", err=True, nl=False)
+            else:
+                click.echo(f"  [{info['index']}/{info['total']}] {info['name']} ... ", err=True,
+                           nl=False)
+        elif event == "ingest.outcome":
+            outcome = info["outcome"]
+            if self.tty:
+                click.echo(f"\r\x1b[K  {outcome.name}: {outcome_line(outcome)}", err=True)
+                click.echo(self.bar, err=True, nl=False)
+            else:
+                click.echo(outcome_line(outcome), err=True)
+        elif event == "ingest.done":
+            if self.tty and self.bar:
+                click.echo("\r\x1b[K", err=True, nl=False)
+                self.bar = ""
+        elif "text" in info:
+            click.echo(info["text"], err=True)
 
 
 class CmGroup(click.Group):
@@ -211,7 +234,7 @@ def ingest(obj: Context):
     from .pipeline import ingest as run_ingest
 
     register = obj.register()
-    report = run_ingest(obj.workspace, register, progress=_echo_progress)
+    report = run_ingest(obj.workspace, register, progress=TerminalProgress())
     _render_ingest(report)
 
 
@@ -262,7 +285,7 @@ def consolidate(obj: Context, quarter, year, strict):
     register = obj.register()
     period = obj.period(quarter, year)
     report, result = run_consolidate(obj.workspace, register, period, as_of=obj.as_of,
-                                     progress=_echo_progress)
+                                     progress=TerminalProgress())
     _render_ingest(report)
     for line in consolidation_summary(result):
         click.echo(line)
@@ -344,7 +367,7 @@ def demo(obj: Context, directory, fresh):
     """
     from .demo import run_demo
 
-    run_demo(Path(directory), fresh=fresh, as_of=obj.as_of, progress=_echo_progress,
+    run_demo(Path(directory), fresh=fresh, as_of=obj.as_of, progress=TerminalProgress(),
              echo=click.echo)
 
 

@@ -14,6 +14,12 @@ def counted(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else _PLURALS.get(word, word + 's')}"
 
 
+def progress_bar(index: int, total: int, width: int = 24) -> str:
+    """``[#########---------------]  9/24``: ``index`` of ``total`` done."""
+    done = round(width * index / total) if total else width
+    return f"[{'#' * done}{'-' * (width - done)}] {index:>{len(str(total))}}/{total}"
+
+
 def outcome_line(f) -> str:
     """``accepted (v2, supersedes v1, 3 restatements)`` and the like."""
     extra = []

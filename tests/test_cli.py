@@ -150,3 +150,25 @@ def test_init_then_templates_gives_two_spec_templates_per_active_contract(tmp_pa
                 found[table.name] = [c.value for c in sheet[row]][first - 1:][
                     :len(table.tableColumns)]
         assert {t: h[:len(SPEC_TABLES[kind][t])] for t, h in found.items()} == SPEC_TABLES[kind]
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log(tmp_path, capsys):
+    from cm_excel.cli import TerminalProgress
+    from cm_excel.pipeline import FileOutcome, Outcome
+    from cm_excel.render import progress_bar
+
+    assert progress_bar(0, 4, width=8) == "[--------] 0/4"
+    assert progress_bar(3, 12, width=8) == "[##------]  3/12"
+    assert progress_bar(12, 12, width=8) == "[########] 12/12"
+
+    done = FileOutcome("a.xlsx", tmp_path / "a.xlsx", Outcome.ACCEPTED, version=1)
+    for tty in (True, False):
+        show = TerminalProgress(tty=tty)
+        show("ingest.start", files=1)
+        show("ingest.file", name="a.xlsx", index=1, total=1)
+        show("ingest.outcome", outcome=done)
+        show("ingest.done", report=None)
+    err = capsys.readouterr().err
+    assert "[########################] 1/1 a.xlsx" in err  # the bar, redrawn in place
+    assert "  a.xlsx: accepted (v1)" in err
+    assert "  [1/1] a.xlsx ... accepted (v1)" in err  # the log form
