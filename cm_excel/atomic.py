@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import zipfile
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from .errors import WorkspaceError
@@ -42,3 +45,23 @@ def write_bytes_atomic(target: str | os.PathLike, data: bytes) -> None:
 
 def write_text_atomic(target: str | os.PathLike, text: str) -> None:
     write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def make_reproducible(path: Path, stamp: datetime | None) -> None:
+    """Same content → byte-identical xlsx written by openpyxl.
+
+    openpyxl stamps the save time into the zip entries and docProps/core.xml; replace both
+    with fixed values (``stamp``, else 1 Jan 2000), so outputs and test fixtures have stable
+    sha256s.
+    """
+    iso = (stamp or datetime(2000, 1, 1)).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as src:
+        parts = [(info.filename, src.read(info)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + iso + rb"\g<2>", data)
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, data)

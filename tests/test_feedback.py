@@ -21,7 +21,7 @@ from cm_excel.validation.findings import Finding, Level
 from cm_excel.validation.result import ValidationResult
 
 from builders import good_kpis
-from ingest_fixtures import NOW, drop, make_register, make_workspace
+from ingest_fixtures import NOW, drop, make_register, make_return, make_workspace
 
 RED, AMBER = "FFC7CE", "FFEB9C"
 RISKY = ["=HYPERLINK(\"http://example.invalid\",\"click\")", "+44 1865 000000",
@@ -232,3 +232,20 @@ def test_feedback_path_of_results_built_in_code(tmp_path):
     assert feedback_path(ws, unsafe_id).parent == tmp_path / "outbox/feedback/unidentified"
     nameless = ValidationResult(file="", path="", sha256="0" * 64)
     assert feedback_path(ws, nameless).name == "return_feedback.xlsx"
+
+
+def test_the_same_return_gives_a_byte_identical_feedback_workbook(tmp_path):
+    """Outputs are reproducible: feedback is dated by the quarter, not by the clock."""
+    import hashlib
+    import time as clock
+
+    from cm_excel.intake.reader import read_return
+    from cm_excel.validation.validate import validate_return
+
+    register = make_register()
+    sent = make_return(tmp_path, sign_off={})  # no sign-off: rejected with errors
+    result = validate_return(read_return(sent), register)
+    first = write_feedback(result, tmp_path / "one.xlsx", source=sent)
+    clock.sleep(1.1)  # a later second, which openpyxl would otherwise stamp into the file
+    second = write_feedback(result, tmp_path / "two.xlsx", source=sent)
+    assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import datetime, time
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -27,7 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, make_reproducible
 from ..errors import WorkspaceError
 from ..templates.contract import META_SHEET
 from ..validation.findings import LEVEL_ORDER, Finding, Level, sort_key
@@ -112,8 +113,12 @@ def _write(result: ValidationResult, findings: list[Finding], target: Path, sour
     wb.properties.creator = "cm-excel"
     wb.properties.lastModifiedBy = "cm-excel"
     wb.properties.title = _clean(f"Feedback on {result.file}")[:250]
+    # Dated by the quarter, not the clock, so the same return gives the same feedback file.
+    stamp = datetime.combine(result.period.end, time()) if result.period else None
+    wb.properties.created = stamp or datetime(2000, 1, 1)
     with atomic_path(target) as tmp:
         wb.save(tmp)
+        make_reproducible(tmp, stamp)
     return target
 
 

@@ -13,18 +13,15 @@ kept as issued.
 from __future__ import annotations
 
 import os
-import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from copy import copy
-from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, make_reproducible
 from . import contract as tc
 
 
@@ -67,25 +64,8 @@ def fill_return(template_path: str | os.PathLike, out_path: str | os.PathLike, *
     issued = wb.properties.created
     with atomic_path(out_path) as tmp:
         wb.save(tmp)
-        _make_reproducible(tmp, issued)
+        make_reproducible(tmp, issued)
     return Path(out_path)
-
-
-def _make_reproducible(path: Path, stamp: datetime | None) -> None:
-    """Same template and values → byte-identical return: openpyxl stamps the save time into
-    the zip entries and docProps/core.xml; replace both with fixed values (the template's
-    own creation time), so that demo data and test fixtures have stable sha256s."""
-    iso = (stamp or datetime(2000, 1, 1)).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(path) as src:
-        parts = [(info.filename, src.read(info)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, data in parts:
-            if name == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + iso + rb"\g<2>", data)
-            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, data)
 
 
 class _Table:
