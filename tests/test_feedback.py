@@ -7,7 +7,6 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
 from cm_excel import pipeline
@@ -21,21 +20,11 @@ from cm_excel.validation.findings import Finding, Level
 from cm_excel.validation.result import ValidationResult
 
 from builders import good_kpis
-from ingest_fixtures import NOW, drop, make_register, make_return, make_workspace
+from ingest_fixtures import NOW, drop, make_register, make_return
 
 RED, AMBER = "FFC7CE", "FFEB9C"
 RISKY = ["=HYPERLINK(\"http://example.invalid\",\"click\")", "+44 1865 000000",
          "-2+3 more", "@SUM(A1:A9)"]
-
-
-@pytest.fixture
-def ws(tmp_path):
-    return make_workspace(tmp_path / "ws")
-
-
-@pytest.fixture
-def register():
-    return make_register()
 
 
 def problems(path: Path) -> list[tuple]:

@@ -23,18 +23,8 @@ from cm_excel.status import status
 
 from builders import PREVIOUS, good_kpis, good_lines
 from ingest_fixtures import (AFTER_NEXT_QUARTER, LATE, LATER_ON_TIME, NOW, ON_TIME, PERIOD,
-                             drop, make_register, make_return, make_workspace, set_received,
+                             drop, make_register, make_return, set_received,
                              sha256, snapshot)
-
-
-@pytest.fixture
-def ws(tmp_path):
-    return make_workspace(tmp_path / "ws")
-
-
-@pytest.fixture
-def register():
-    return make_register()
 
 
 def ledger(ws):

@@ -31,11 +31,6 @@ STAFF = "Staff costs"  # VS-001's first budget line: £900,000 a year, £225,000
 
 
 @pytest.fixture
-def register():
-    return make_register()
-
-
-@pytest.fixture
 def perf(tmp_path, register) -> Path:
     return valid_return(tmp_path, PERF, register=register)
 

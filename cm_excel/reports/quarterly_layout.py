@@ -92,6 +92,19 @@ def section(ws, ctx: SheetContext, row: int, text: str, last_col: int) -> None:
         put(ws, row, col, text if col == 0 else None, ctx.st.section())
 
 
+def titled_rows(ws, ctx: SheetContext, row: int, title: str, headers, rows, formats,
+                empty_note: str | None = None) -> int:
+    """A section heading, a header row and the rows under it (or ``empty_note`` when there
+    are none), starting at ``row``. Returns the next free row."""
+    section(ws, ctx, row, title, 8)
+    header(ws, ctx, row + 1, headers)
+    row = write_rows(ws, ctx, row + 2, rows, formats)
+    if not rows and empty_note:
+        put(ws, row, 0, empty_note, ctx.st.note())
+        row += 1
+    return row
+
+
 def rag_or_plain(ctx: SheetContext):
     """A format chooser: a RAG word in its colour, a blank as a plain cell."""
     return lambda value: ctx.st.rag(value) if value else ctx.st.cell()

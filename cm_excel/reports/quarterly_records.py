@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..templates.contract import INCIDENTS
 from .quarter_data import LATE
 from .quarterly_layout import (
-    HEADER_ROW, SheetContext, header, kind_label, section, start_sheet, write_rows,
+    HEADER_ROW, SheetContext, header, kind_label, start_sheet, titled_rows, write_rows,
 )
 from .xlsx_style import DATE, DATETIME, INTEGER, MONEY, as_date, put
 
@@ -59,21 +59,16 @@ def write_incidents(wb, ctx: SheetContext) -> None:
         put(ws, end, 0, "No incidents were reported this quarter.", st.note())
         end += 1
 
-    row = end + 1
-    section(ws, ctx, row, "Complaints", 8)
-    row += 1
-    # laid out under the incident columns: Summary under Description, Evidence under
-    # Action Taken, so the sheet keeps one set of column widths
-    header(ws, ctx, row, ("Contract ID", "Date Received", "Summary", "Category", "Outcome",
-                          "Resolved Date", "", "", "Evidence"))
+    # Complaints are laid out under the incident columns (Summary under Description,
+    # Evidence under Action Taken), so the sheet keeps one set of column widths.
     rows = [(c.contract_id, as_date(c.date_received), c.summary, c.category, c.outcome,
-             as_date(c.resolved_date), None, None,
-             c.row_ref())
+             as_date(c.resolved_date), None, None, c.row_ref())
             for c in data.complaints]
-    end = write_rows(ws, ctx, row + 1, rows,
-                     (text, st.cell(DATE), wrap, wrap, wrap, st.cell(DATE), text, text, wrap))
-    if not rows:
-        put(ws, end, 0, "No complaints were reported this quarter.", st.note())
+    titled_rows(ws, ctx, end + 1, "Complaints",
+                ("Contract ID", "Date Received", "Summary", "Category", "Outcome",
+                 "Resolved Date", "", "", "Evidence"), rows,
+                (text, st.cell(DATE), wrap, wrap, wrap, st.cell(DATE), text, text, wrap),
+                "No complaints were reported this quarter.")
 
 
 def write_returns(wb, ctx: SheetContext) -> None:
@@ -106,45 +101,29 @@ def write_returns(wb, ctx: SheetContext) -> None:
     put(ws, row, 0, "Received is when the first valid version arrived (lateness is judged on "
                     "it); File and Version are the return in use.", st.note())
 
-    row += 2
-    section(ws, ctx, row, "Chase list: returns missing or rejected", 8)
-    row += 1
-    header(ws, ctx, row, ("Contract ID", "Provider", "Return", "Status", "Due By",
-                          "Lead Officer", "Deputy Officer", "Escalation Contact",
-                          "Provider Contract Manager"))
     rows = [(c.contract_id, c.provider, kind_label(c.kind), c.status, c.deadline, c.lead_officer,
              c.deputy_officer or "None recorded", c.provider_escalation_contact,
              c.provider_contract_manager) for c in data.chase]
-    row = write_rows(ws, ctx, row + 1, rows,
-                     (text, wrap, text, lambda v: st.rag(v), st.cell(DATE), wrap, wrap, wrap, wrap))
-    if not rows:
-        put(ws, row, 0, "Nothing to chase.", st.note())
-        row += 1
-
-    row += 1
-    section(ws, ctx, row, "Restatements: what changed when a return was replaced", 8)
-    row += 1
-    header(ws, ctx, row, ("Contract ID", "Item", "Return", "Old Value", "New Value",
-                          "Received (UK time)", "Version", "Replaces Version", "File"))
+    row = titled_rows(ws, ctx, row + 2, "Chase list: returns missing or rejected",
+                      ("Contract ID", "Provider", "Return", "Status", "Due By", "Lead Officer",
+                       "Deputy Officer", "Escalation Contact", "Provider Contract Manager"),
+                      rows, (text, wrap, text, lambda v: st.rag(v), st.cell(DATE), wrap, wrap,
+                             wrap, wrap),
+                      "Nothing to chase.")
     rows = [(r.contract_id, r.item, kind_label(r.kind), r.old_value, r.new_value, r.received,
              r.version, r.previous_version, r.file) for r in data.restatements]
-    row = write_rows(ws, ctx, row + 1, rows,
-                     (text, wrap, text, wrap, wrap, st.cell(DATETIME), num, num, wrap))
-    if not rows:
-        put(ws, row, 0, "No return was restated this quarter.", st.note())
-        row += 1
-
-    row += 1
-    section(ws, ctx, row, "Every file received for this quarter", 8)
-    row += 1
-    header(ws, ctx, row, ("Contract ID", "Original Name", "Return", "Ledger Status",
-                          "Version", "Received (UK time)", "Errors", "Queries", "Archived As",
-                          "Warnings"))
+    row = titled_rows(ws, ctx, row + 1, "Restatements: what changed when a return was replaced",
+                      ("Contract ID", "Item", "Return", "Old Value", "New Value",
+                       "Received (UK time)", "Version", "Replaces Version", "File"),
+                      rows, (text, wrap, text, wrap, wrap, st.cell(DATETIME), num, num, wrap),
+                      "No return was restated this quarter.")
     rows = [(s.contract_id, s.original_name, kind_label(s.kind), s.status.capitalize(), s.version,
              s.received_uk, s.errors, s.queries, s.archive_path or s.feedback_path or "",
              s.warnings) for s in data.submissions]
-    row = write_rows(ws, ctx, row + 1, rows,
-                     (text, wrap, text, text, num, st.cell(DATETIME), num, num, wrap, num))
+    titled_rows(ws, ctx, row + 1, "Every file received for this quarter",
+                ("Contract ID", "Original Name", "Return", "Ledger Status", "Version",
+                 "Received (UK time)", "Errors", "Queries", "Archived As", "Warnings"),
+                rows, (text, wrap, text, text, num, st.cell(DATETIME), num, num, wrap, num))
 
 
 def write_sources(wb, ctx: SheetContext) -> None:
