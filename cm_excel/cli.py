@@ -199,7 +199,7 @@ def validate(obj: Context, paths):
     """
     from .pipeline import validate_paths
     from .render import counted
-    from .validation.findings import Level
+    from .findings import Level
 
     register = obj.register()
     targets = [Path(p) for p in paths] or [obj.workspace.inbox]

@@ -1,6 +1,6 @@
 """The one small exception hierarchy: exceptions mean "cannot go on".
 
-Bad data in a return never raises; it becomes a finding (see validation.findings).
+Bad data in a return never raises; it becomes a finding (see cm_excel.findings).
 """
 
 

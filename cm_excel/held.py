@@ -18,7 +18,7 @@ from .ledger.queries import (ACCEPTED, HELD, Restatement, Submission, find_submi
                              held_submissions, restatements_of, submission_by_id)
 from .ledger.record import apply_held, decline_held
 from .lock import workspace_lock
-from .validation.findings import Finding, Level
+from .findings import Finding, Level
 from .validation.result import ValidationResult
 from .workspace import Workspace
 

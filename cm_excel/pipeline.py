@@ -41,7 +41,7 @@ from .lock import workspace_lock
 from .periods import Period
 from .register.model import Register
 from .reports.feedback import feedback_path, needs_feedback, write_feedback
-from .validation.findings import Finding, Level, sort_key
+from .findings import Finding, Level, sort_key
 from .validation.result import History, NoHistory, ValidationResult
 from .validation.validate import validate_return
 from .workspace import Workspace

@@ -16,7 +16,7 @@ from cm_excel.periods import Period
 from cm_excel.pipeline import Outcome
 from cm_excel.reports.feedback import (HEADER_ROW, PROBLEM_HEADERS, PROBLEMS_SHEET,
                                        feedback_path, write_feedback)
-from cm_excel.validation.findings import Finding, Level
+from cm_excel.findings import Finding, Level
 from cm_excel.validation.result import ValidationResult
 
 from builders import good_kpis

@@ -16,11 +16,11 @@ from cm_excel.flags import (
     ACTIONS, BY_CODE, CATALOGUE, FORMAL, IMMEDIATE, INFORMAL, MONITOR, RULES, compute_flags,
 )
 from cm_excel.flags.model import SEVERITIES
-from cm_excel.flags.rag import rag
+from cm_excel.portfolio.rag import rag
 from cm_excel.periods import Period, return_deadline
 from cm_excel.register.model import Settings, SlaKpi
-from cm_excel.reports.quarter_data import ACCEPTED, LATE, MISSING, NOT_YET_DUE, REJECTED
-from cm_excel.reports.quarter_loader import load_quarter
+from cm_excel.portfolio.quarter import ACCEPTED, LATE, MISSING, NOT_YET_DUE, REJECTED
+from cm_excel.ledger.quarter_loader import load_quarter
 
 from quarter_scenario import LedgerBuilder, contract, register
 

@@ -16,7 +16,7 @@ from cm_excel.intake.discover import discover
 from cm_excel.intake.reader import ReadFailure, open_return, read_return
 from cm_excel.intake.safety import check_file
 from cm_excel.templates import contract as tc
-from cm_excel.validation.findings import Level
+from cm_excel.findings import Level
 from intake_fixtures import (KPI_ROWS, META, PERF_HEADERS, SIGN_OFF, layout_return, rename_sheet,
                              rezip, sha, strip_tables)
 

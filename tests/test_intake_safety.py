@@ -12,7 +12,7 @@ import pytest
 from builders import make_return
 from cm_excel.intake.discover import discover
 from cm_excel.intake.safety import SENTENCES, check_bytes, check_file
-from cm_excel.validation.findings import Level
+from cm_excel.findings import Level
 from intake_fixtures import (BILLION_LAUGHS, EXTERNAL_ENTITY, cfb_bytes, declare_size,
                              layout_return, rezip, sha, zeros_part_zip)
 

@@ -14,7 +14,7 @@ from cm_excel.ledger.queries import (LedgerHistory, current_submission, find_sub
                                      submission_by_sha, submissions_of)
 from cm_excel.ledger.record import apply_held, decline_held, record
 from cm_excel.periods import Period
-from cm_excel.validation.findings import Finding, Level
+from cm_excel.findings import Finding, Level
 from cm_excel.validation.result import FinancialLine, KpiValue, ValidationResult
 
 Q3 = Period(2026, 3)

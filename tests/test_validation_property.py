@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from cm_excel.intake.reader import read_return
 from cm_excel.templates import contract as tc
-from cm_excel.validation.findings import Level
+from cm_excel.findings import Level
 from cm_excel.validation.rules import RULES
 from cm_excel.validation.validate import validate_return
 from validation_fixtures import make_register, steady_history, valid_return

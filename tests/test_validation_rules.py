@@ -17,7 +17,7 @@ import pytest
 from cm_excel.periods import Period
 from cm_excel.register.model import Kpi, SlaKpi
 from cm_excel.templates import contract as tc
-from cm_excel.validation.findings import Level
+from cm_excel.findings import Level
 from cm_excel.validation.rules import catalogue
 from validation_fixtures import (COUNT, DAYS, GOOD_RECORDS, PERCENT, PERIOD, SIGN_OFF,
                                  KnownHistory, add_table_row, check, clear_row, codes, edit, found,

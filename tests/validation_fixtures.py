@@ -27,7 +27,7 @@ from cm_excel.intake.reader import read_return
 from cm_excel.periods import Period
 from cm_excel.register.model import Register
 from cm_excel.templates import contract as tc
-from cm_excel.validation.findings import Finding, Level
+from cm_excel.findings import Finding, Level
 from cm_excel.validation.result import ValidationResult
 from cm_excel.validation.validate import validate_return
 

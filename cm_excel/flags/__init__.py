@@ -22,7 +22,7 @@ from .returns import return_late, return_missing, return_rejected
 from .significant import significant_failure
 
 if TYPE_CHECKING:
-    from ..reports.quarter_data import QuarterData
+    from ..portfolio.quarter import QuarterData
 
 # Every quarterly rule, one small function each (flag code in its name).
 RULES = (

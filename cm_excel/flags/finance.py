@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Iterator
 
 from .catalogue import BY_CODE
 from .model import FORMAL, INFORMAL, RED, Flag
-from .rag import beyond, money, percent, variance_share
+from ..portfolio.rag import beyond, money, percent, variance_share
 
 if TYPE_CHECKING:
-    from ..reports.quarter_data import FinanceLine, FinanceTotal, QuarterData
+    from ..portfolio.quarter import FinanceLine, FinanceTotal, QuarterData
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Iterator
 
 from .catalogue import BY_CODE
 from .model import Flag
-from .rag import AMBER, RED, kpi_value
+from ..portfolio.rag import AMBER, RED, kpi_value
 
 if TYPE_CHECKING:
-    from ..reports.quarter_data import KpiResult, QuarterData
+    from ..portfolio.quarter import KpiResult, QuarterData
 
 
 def _thresholds(k: "KpiResult") -> str:

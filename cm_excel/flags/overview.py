@@ -17,7 +17,7 @@ from .model import AMBER, RED, Flag, most_serious_action, worst_severity
 
 if TYPE_CHECKING:
     from ..register.model import Contract
-    from ..reports.quarter_data import QuarterData
+    from ..portfolio.quarter import QuarterData
 
 GREEN = "Green"
 NO_RETURN = "No return"
@@ -50,13 +50,13 @@ class ContractOverview:
 
 def missing_return_word(status: str) -> str:
     """What stands in for a return's figures: Awaited before its deadline, else No return."""
-    from ..reports.quarter_data import NOT_YET_DUE
+    from ..portfolio.quarter import NOT_YET_DUE
 
     return AWAITED if status == NOT_YET_DUE else NO_RETURN
 
 
 def _no_return_word(status: str) -> str | None:
-    from ..reports.quarter_data import ACCEPTED, LATE
+    from ..portfolio.quarter import ACCEPTED, LATE
 
     if status in (ACCEPTED, LATE):
         return None

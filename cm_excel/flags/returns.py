@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Iterator
 
 from .catalogue import BY_CODE
 from .model import Flag, RED
-from .rag import day
+from ..portfolio.rag import day
 
 if TYPE_CHECKING:
-    from ..reports.quarter_data import QuarterData
+    from ..portfolio.quarter import QuarterData
 
 
 def _when(dt) -> str:
@@ -28,7 +28,7 @@ def _due(data: "QuarterData") -> str:
 
 def return_missing(data: "QuarterData") -> Iterator[Flag]:
     """RETURN_MISSING: nothing accepted (and not rejected) and the deadline has passed."""
-    from ..reports.quarter_data import HELD, MISSING
+    from ..portfolio.quarter import HELD, MISSING
 
     spec = BY_CODE["RETURN_MISSING"]
     for r in data.returns:
@@ -51,7 +51,7 @@ def return_missing(data: "QuarterData") -> Iterator[Flag]:
 
 def return_late(data: "QuarterData") -> Iterator[Flag]:
     """RETURN_LATE: accepted, but its first valid version came after the deadline."""
-    from ..reports.quarter_data import LATE
+    from ..portfolio.quarter import LATE
 
     spec = BY_CODE["RETURN_LATE"]
     for r in data.returns:
@@ -73,7 +73,7 @@ def return_rejected(data: "QuarterData") -> Iterator[Flag]:
 
     Red once the deadline has passed (as of), Amber before.
     """
-    from ..reports.quarter_data import REJECTED
+    from ..portfolio.quarter import REJECTED
 
     spec = BY_CODE["RETURN_REJECTED"]
     for r in data.returns:

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Iterator
 from .catalogue import BY_CODE
 from .kpi import consecutive_detail, consecutive_evidence, consecutive_refs
 from .model import Flag
-from .rag import at_least, day, money, number, percent
+from ..portfolio.rag import at_least, day, money, number, percent
 
 if TYPE_CHECKING:
-    from ..reports.quarter_data import Incident, KpiResult, QuarterData
+    from ..portfolio.quarter import Incident, KpiResult, QuarterData
 
 CODE = "SIGNIFICANT_FAILURE"
 COST, CLIENTS = "Estimated Cost (£)", "Clients Affected"

@@ -39,7 +39,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from ..errors import CmExcelError
 from ..templates.contract import (CONTRACT_FIELDS, CONTRACT_SHEET, KINDS, META_KEYS, META_SHEET,
                                   SIGN_OFF_FIELDS, SIGN_OFF_NAMES, TABLES, TableContract)
-from ..validation.findings import Finding, Level
+from ..findings import Finding, Level
 from .model import Cell, ReturnWorkbook, TableRead
 from .package import Package, PackageError, TableDef, parse_cell_name, read_structure
 from .safety import (DEFAULT_MAX_BYTES, MAX_STRUCTURE_BYTES, SafetyVerdict, check_bytes,

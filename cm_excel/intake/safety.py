@@ -27,7 +27,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
-from ..validation.findings import Finding, Level
+from ..findings import Finding, Level
 from . import cfb
 from .extent import XmlProblem, parse_strictly, sheet_extent
 from .package import CONTENT_TYPES_PART, WORKBOOK_PART, PackageError, parse_xml, read_workbook

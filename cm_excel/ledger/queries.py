@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..periods import Period
-from ..validation.findings import Finding, Level
+from ..findings import Finding, Level
 
 ACCEPTED, REJECTED, HELD, SUPERSEDED, DECLINED = (
     "accepted", "rejected", "held", "superseded", "declined")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from ..validation.findings import Finding, Level
+from ..findings import Finding, Level
 from ..validation.result import ValidationResult
 from .db import transaction
 from .queries import (ACCEPTED, DECLINED, HELD, REJECTED, SUPERSEDED, current_submission,

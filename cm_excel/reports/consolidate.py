@@ -20,8 +20,8 @@ from ..periods import Period
 from ..register.model import Register
 from ..workspace import Workspace
 from .cover import cover_name, write_cover
-from .quarter_data import QuarterData
-from .quarter_loader import load_quarter
+from ..portfolio.quarter import QuarterData
+from ..ledger.quarter_loader import load_quarter
 from .quarterly import workbook_name, write_quarterly
 
 SCHEMA = Path(__file__).resolve().parent.parent / "ledger" / "schema_v1.sql"

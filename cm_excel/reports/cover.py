@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..atomic import write_text_atomic
 from ..flags import ACTION_RANK, FORMAL, Flag, attention_sort_key, contract_overview
 from ..register.model import Settings
-from .quarter_data import QuarterData
+from ..portfolio.quarter import QuarterData
 from .xlsx_style import GREY, RAG_COLOURS
 
 TEMPLATE_NAME = "smg_quarterly_cover.html.j2"

@@ -31,7 +31,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..atomic import atomic_path, make_reproducible
 from ..errors import WorkspaceError
 from ..templates.contract import META_SHEET
-from ..validation.findings import LEVEL_ORDER, Finding, Level, sort_key
+from ..findings import LEVEL_ORDER, Finding, Level, sort_key
 from ..validation.result import ValidationResult
 from ..workspace import Workspace
 

@@ -22,7 +22,7 @@ from xlsxwriter import Workbook
 from ..atomic import atomic_path
 from ..flags import Flag, contract_overview
 from ..register.model import Settings
-from .quarter_data import QuarterData
+from ..portfolio.quarter import QuarterData
 from .quarterly_layout import HEADER_ROW, SheetContext
 from .quarterly_overview import write_contracts, write_summary
 from .quarterly_performance import write_finance, write_kpis

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from ..flags import Flag
 from ..flags.overview import ContractOverview
-from ..flags.rag import day
+from ..portfolio.rag import day
 from ..register.model import Settings
-from .quarter_data import QuarterData
+from ..portfolio.quarter import QuarterData
 from .xlsx_style import Styles, page_setup, put, set_widths, wrapped_height, write_row
 
 HEADER_ROW = 2  # zero-based: Excel row 3

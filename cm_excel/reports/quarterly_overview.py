@@ -7,7 +7,7 @@ its attention); Contracts is the same per-contract line with the register's deta
 from __future__ import annotations
 
 from ..flags import attention_sort_key
-from ..flags.rag import day
+from ..portfolio.rag import day
 from .quarterly_layout import (
     HEADER_ROW, SheetContext, header, rag_or_plain, section, start_sheet, write_rows,
 )

@@ -8,9 +8,9 @@ chart of the contract totals.
 from __future__ import annotations
 
 from ..flags.overview import missing_return_word
-from ..flags.rag import variance_share
+from ..portfolio.rag import variance_share
 from ..templates.contract import FINANCIAL, PERFORMANCE
-from .quarter_data import KpiResult, QuarterData
+from ..portfolio.quarter import KpiResult, QuarterData
 from .quarterly_layout import (
     HEADER_ROW, SheetContext, header, section, start_sheet, write_fitted, write_rows,
 )

@@ -7,7 +7,7 @@ Each lists the quarter's records one per row with the file, sheet and cell they 
 from __future__ import annotations
 
 from ..templates.contract import INCIDENTS
-from .quarter_data import LATE
+from ..portfolio.quarter import LATE
 from .quarterly_layout import (
     HEADER_ROW, SheetContext, header, kind_label, start_sheet, titled_rows, write_rows,
 )

@@ -7,7 +7,7 @@ and the recommended actions of the dispute resolution procedure.
 from __future__ import annotations
 
 from ..flags import ACTION_MEANING, ACTIONS, CATALOGUE
-from ..flags.rag import day
+from ..portfolio.rag import day
 from ..register.convert import is_share_knob
 from ..register.schema import KNOBS
 from .quarterly_layout import HEADER_ROW, SheetContext, header, section, start_sheet, write_rows

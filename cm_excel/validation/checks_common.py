@@ -15,7 +15,7 @@ from typing import Any
 from ..intake.model import Cell, ReturnWorkbook, TableRead
 from ..periods import Period
 from ..register.model import Contract, Kpi, Register, SlaKpi
-from .findings import Finding
+from ..findings import Finding
 from .result import History
 from .rules import make_finding, show
 from .values import INVALID, TEXT, Parsed, parse_number

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..periods import Period
-from .findings import Finding, Level, outcome
+from ..findings import Finding, Level, outcome
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from .findings import Finding, Level
+from ..findings import Finding, Level
 
 E, Q, W = Level.ERROR, Level.QUERY, Level.WARNING
 

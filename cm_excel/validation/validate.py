@@ -21,7 +21,7 @@ from .checks_performance import check_kpis
 from .checks_records import check_records
 from .checks_signoff import check_sign_off
 from .checks_tamper import check_tamper
-from .findings import sort_key
+from ..findings import sort_key
 from .result import History, NoHistory, ValidationResult
 
 

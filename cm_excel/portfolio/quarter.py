@@ -1,7 +1,7 @@
 """One quarter's facts as plain dataclasses: the returns, KPIs, finance, incidents and more.
 
 Nothing here judges (flags do that), draws (the workbook writer does that) or reads the
-ledger (``quarter_loader.load_quarter`` does that); everything here remembers where it came
+ledger (``ledger.quarter_loader.load_quarter`` does that); everything here remembers where it came
 from — the return file, sheet and cell, or the register row — so a flag or a printed figure
 can name its source.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from ..flags.rag import cell_ref, variance_share
+from .rag import cell_ref, variance_share
 from ..periods import Period
 from ..register.model import Contract, Settings
 from ..templates.contract import COMPLAINTS, FINANCIAL_RETURN, INCIDENTS, TableContract

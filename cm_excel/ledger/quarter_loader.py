@@ -1,4 +1,4 @@
-"""Load one quarter's facts (``quarter_data.QuarterData``) from the ledger and the register.
+"""Load one quarter's facts (``portfolio.quarter.QuarterData``) from the ledger and the register.
 
 Only returns with ledger status ``accepted`` supply values: a superseded return was
 replaced by a later version, and rejected, held or declined ones were never accepted.
@@ -11,11 +11,11 @@ import sqlite3
 from datetime import date, datetime, timezone
 from pathlib import PurePosixPath, PureWindowsPath
 
-from ..flags.rag import RED, rag
+from ..portfolio.rag import RED, rag
 from ..periods import Period, return_deadline, working_days_between
 from ..register.model import Contract, Register, SlaKpi
 from ..templates.contract import FINANCIAL, KINDS, PERFORMANCE
-from .quarter_data import (
+from ..portfolio.quarter import (
     ACCEPTED, HELD, LATE, MISSING, NOT_YET_DUE, REJECTED, ChaseItem, Complaint, FinanceLine,
     HistoryPoint, Incident, KpiResult, QuarterData, Restatement, ReturnStatus, Source,
     SourceUse, register_row_ref,
