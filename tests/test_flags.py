@@ -89,6 +89,7 @@ def test_every_rule_has_a_catalogue_entry_and_every_entry_a_rule():
 def test_actions_are_the_dispute_procedure_steps():
     assert ACTIONS == (
         "Monitor",
+        "Raise at the next quarterly contract meeting (normal contract management)",
         "Raise with the provider in writing or at the quarterly meeting (informal procedure, §5.1)",
         "Brief SMG and consider the formal procedure (§5.2)",
         "SMG may authorise immediate formal escalation (§5.0)",

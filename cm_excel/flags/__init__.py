@@ -14,7 +14,7 @@ from .catalogue import BY_CODE, CATALOGUE, ORDER, FlagSpec
 from .finance import finance_overspend, finance_underspend, forecast_over_value
 from .kpi import kpi_amber, kpi_missing, kpi_red, kpi_red_consecutive
 from .model import (
-    ACTION_MEANING, ACTION_RANK, ACTIONS, AMBER, FORMAL, IMMEDIATE, INFORMAL, MONITOR, RED,
+    ACTION_MEANING, ACTION_RANK, ACTIONS, AMBER, FORMAL, IMMEDIATE, INFORMAL, MONITOR, NORMAL, RED,
     SEVERITY_RANK, Flag, most_serious_action, worst_severity,
 )
 from .overview import ContractOverview, contract_overview
@@ -58,7 +58,7 @@ def compute_flags(data: "QuarterData") -> list[Flag]:
 
 __all__ = [
     "ACTION_MEANING", "ACTION_RANK", "ACTIONS", "AMBER", "BY_CODE", "CATALOGUE", "FORMAL",
-    "IMMEDIATE", "INFORMAL", "MONITOR", "RED", "RULES", "SEVERITY_RANK", "ContractOverview",
+    "IMMEDIATE", "INFORMAL", "MONITOR", "NORMAL", "RED", "RULES", "SEVERITY_RANK", "ContractOverview",
     "Flag", "FlagSpec", "attention_sort_key", "compute_flags", "contract_overview",
     "flag_sort_key", "most_serious_action", "worst_severity",
 ]

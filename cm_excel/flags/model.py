@@ -14,16 +14,21 @@ SEVERITIES = (RED, AMBER)
 SEVERITY_RANK = {RED: 0, AMBER: 1}  # sort key: Red first
 
 MONITOR = "Monitor"
+NORMAL = ("Raise at the next quarterly contract meeting "
+          "(normal contract management)")
 INFORMAL = ("Raise with the provider in writing or at the quarterly meeting "
             "(informal procedure, §5.1)")
 FORMAL = "Brief SMG and consider the formal procedure (§5.2)"
 IMMEDIATE = "SMG may authorise immediate formal escalation (§5.0)"
-ACTIONS = (MONITOR, INFORMAL, FORMAL, IMMEDIATE)
+ACTIONS = (MONITOR, NORMAL, INFORMAL, FORMAL, IMMEDIATE)
 ACTION_RANK = {a: i for i, a in enumerate(ACTIONS)}  # higher is more serious
 
 ACTION_MEANING = {
     MONITOR: "Keep an eye on it through normal contract management; no step of the "
              "dispute procedure yet.",
+    NORMAL: "Strategy 5.0 keeps the dispute procedure for what normal contract management "
+            "cannot resolve: the lead officer raises the issue with the provider at the next "
+            "quarterly contract meeting (minuted) and follows it up there.",
     INFORMAL: "Strategy 5.1: the PDM is told and briefs SMG; the issue is raised with the "
               "provider by e-mail or at the quarterly contract meeting (minuted), and the "
               "agreed actions are recorded.",
