@@ -271,8 +271,9 @@ def status(obj: Context, quarter, year):
 @click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27.")
 @click.option("--strict", is_flag=True,
               help="Exit 1 when any return is rejected or missing (default: report them).")
+@click.option("--pdf", is_flag=True, help="Also write a PDF of the workbook (needs LibreOffice).")
 @click.pass_obj
-def consolidate(obj: Context, quarter, year, strict):
+def consolidate(obj: Context, quarter, year, strict, pdf):
     """Ingest the inbox, then write the quarterly SMG workbook and cover note to outbox/.
 
     Example:
@@ -289,8 +290,43 @@ def consolidate(obj: Context, quarter, year, strict):
     _render_ingest(report)
     for line in consolidation_summary(result):
         click.echo(line)
+    if pdf:
+        _write_pdf(result.workbook_path)
     if strict and (result.returns_missing or result.returns_rejected):
         sys.exit(EXIT_FAILED)
+
+
+def _write_pdf(workbook: Path) -> None:
+    """The PDF of ``workbook`` beside it, or one line saying why there is none."""
+    from .reports.pdf import to_pdf
+
+    outcome = to_pdf(workbook)
+    click.echo(f"PDF: {outcome.path}" if outcome.path else outcome.note)
+
+
+@cli.command()
+@click.argument("quarter")
+@click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27.")
+@click.pass_obj
+def mail(obj: Context, quarter, year):
+    """Draft the quarter's e-mails as .eml files in outbox/mail/ (nothing is sent).
+
+    Templates to each provider, feedback on returns rejected or queried, reminders for
+    returns not yet accepted (lead officer copied), and the SMG pack with its cover note.
+    Open a .eml file in Outlook or Thunderbird, check it, and send it.
+
+    Example:
+
+        cm-excel mail Q3 --year 2026
+    """
+    from .reports.mail import draft_quarter_mail
+    from .render import mail_lines
+
+    register = obj.register()
+    period = obj.period(quarter, year)
+    result = draft_quarter_mail(obj.workspace, register, period, as_of=obj.as_of)
+    for line in mail_lines(result):
+        click.echo(line)
 
 
 @cli.group(cls=CmGroup)

@@ -50,6 +50,7 @@ def run_demo(directory: Path, *, fresh: bool = True, as_of: date | None = None,
     from .pipeline import consolidate, ingest
     from .register.reader import read_register
     from .render import consolidation_summary
+    from .reports.mail import draft_quarter_mail
     from .templates.writer import write_templates
     from .workspace import init_workspace
 
@@ -76,9 +77,12 @@ def run_demo(directory: Path, *, fresh: bool = True, as_of: date | None = None,
     for line in consolidation_summary(result):
         echo(line)
     echo(f"  Feedback for providers: {ws.outbox / 'feedback'}")
+    drafts = draft_quarter_mail(ws, register, current, as_of=as_of)
     echo("")
     echo(f"Open the SMG workbook: {result.workbook_path}")
-    return {"workspace": ws.root, "workbook": result.workbook_path, "cover": result.cover_path}
+    echo(f"Drafted e-mails ({len(drafts.drafts)}), ready to check and send: {drafts.folder}")
+    return {"workspace": ws.root, "workbook": result.workbook_path, "cover": result.cover_path,
+            "mail": drafts.folder}
 
 
 def _prepare(directory: Path, fresh: bool) -> Workspace:

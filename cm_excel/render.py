@@ -86,3 +86,14 @@ def consolidation_summary(result) -> list[str]:
         lines.append("  Flags by code: " + ", ".join(
             f"{code} {n}" for code, n in result.flags_by_code.items()))
     return lines
+
+
+def mail_lines(result) -> list[str]:
+    """What ``cm-excel mail`` drafted, what it could not, and where the drafts are."""
+    counts = result.counts()
+    lines = [f"Drafted {counted(len(result.drafts), 'e-mail')}: "
+             f"{counts['issue']} issuing templates, {counts['feedback']} feedback, "
+             f"{counts['reminder']} reminders, {counts['smg']} SMG pack"]
+    lines += [f"  Note: {note}" for note in result.notes]
+    lines.append(f"Drafts (open in Outlook or Thunderbird, check, send): {result.folder}")
+    return lines

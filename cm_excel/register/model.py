@@ -132,6 +132,8 @@ class Settings:
     max_file_size_mb: float = 20
     protective_marking: str = "OFFICIAL-SENSITIVE"
     office_name: str = "Office of the Police and Crime Commissioner"
+    office_email: str = ""
+    smg_email: str = ""
 
     def described(self) -> list[tuple[str, object, str]]:
         """(setting words, value in force, what it does) for every knob, in sheet order."""

@@ -178,4 +178,8 @@ KNOBS = (
          "Printed in the footer of every SMG workbook page."),
     Knob("Office name", "office_name", TEXT, "Office of the Police and Crime Commissioner",
          "Shown on templates, workbooks and cover notes."),
+    Knob("Office e-mail address", "office_email", TEXT, "",
+         "The From address of the e-mails 'cm-excel mail' drafts (e.g. \"Contract management, contracts@opcc.example\"); blank leaves it for your mail program to fill in."),
+    Knob("SMG e-mail address", "smg_email", TEXT, "",
+         "Who the drafted SMG pack e-mail goes to; blank leaves the To line for you to fill in."),
 )

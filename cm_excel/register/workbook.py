@@ -20,7 +20,7 @@ from pathlib import Path
 from . import problems as P
 from .convert import BadCell, convert, is_blank, words
 from .problems import RegisterProblem
-from .schema import SETTINGS, Column, SheetSpec
+from .schema import KNOBS, SETTINGS, Column, SheetSpec
 from .sheet_rows import FoundProblems, SheetRow, SheetRows
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-encrypted .xlsx
@@ -153,10 +153,18 @@ def read_sheet(workbook, spec: SheetSpec, found: FoundProblems) -> SheetRows:
     return sheet
 
 
+def _may_be_blank(sheet: SheetRows, row: SheetRow, col: Column) -> bool:
+    """A setting whose default is blank (an optional e-mail address) may be left blank."""
+    if sheet.spec is not SETTINGS or col.field not in ("value", "default"):
+        return False
+    setting = row.raw.get("setting")
+    return any(k.default == "" and words(k.setting) == words(str(setting or "")) for k in KNOBS)
+
+
 def _cell(sheet: SheetRows, row: SheetRow, col: Column, found: FoundProblems):
     value = row.raw[col.field]
     if is_blank(value):
-        if col.required:
+        if col.required and not _may_be_blank(sheet, row, col):
             found.add(P.BLANK, sheet, row, col.field,
                       f'this cell is blank, but "{col.header}" must be filled in on every row')
         return None
