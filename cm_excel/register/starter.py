@@ -207,13 +207,22 @@ def _settings_row(knob) -> list[tuple[object, str | None]]:
             (knob.description, None)]
 
 
+README_WIDTH = 100  # characters; the column and the wrapping estimate below share it
+
+
 def _write_readme(workbook, formats: _Formats) -> None:
     ws = workbook.add_worksheet("Read Me")
-    ws.set_column(0, 0, 110)
+    ws.set_column(0, 0, README_WIDTH)
     ws.write(0, 0, README_TITLE, formats.get(bold=True, font_size=14))
     for i, line in enumerate(README_LINES, start=2):
         ws.write(i, 0, line, formats.get(wrap=True))
+        # Spreadsheet programs do not grow a row for wrapped text written by a library, so
+        # the row is given room for its lines; otherwise they print over each other.
+        ws.set_row(i, 15 * max(1, -(-len(line) // (README_WIDTH - 10))))
     ws.hide_gridlines(2)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
 
 
 def _write_sheet(workbook, formats: _Formats, spec: SheetSpec, rows) -> None:
