@@ -468,3 +468,155 @@ def test_flags_are_sorted_and_repeatable(tmp_path):
     data, flags = quarter(tmp_path, fill)
     assert flags == compute_flags(replace(data))
     assert [f.code for f in flags] == ["KPI_RED", "KPI_RED", "RETURN_REJECTED"]
+
+
+# --- the escalation ladder: repeats, disputes, issues (strategy §5) ---------------------------
+
+
+def test_a_kpi_missing_twice_goes_to_the_informal_procedure(tmp_path):
+    def fill(b):
+        perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=None)
+        perf(b, vs02=None)
+    _, flags = quarter(tmp_path, fill)
+    [missing] = [f for f in flags if f.code == "KPI_MISSING"]
+    assert missing.action == INFORMAL
+    assert "not reported in the accepted 2026-27 Q2 return either" in missing.evidence
+
+
+def test_a_kpi_missing_once_after_being_reported_is_normal_management(tmp_path):
+    def fill(b):
+        perf(b, Q2, received="2026-10-10T10:00:00+00:00")
+        perf(b, vs02=None)
+    _, flags = quarter(tmp_path, fill)
+    [missing] = [f for f in flags if f.code == "KPI_MISSING"]
+    assert missing.action == NORMAL
+
+
+@pytest.mark.parametrize("q2_received, expected", [
+    ("2026-10-10T10:00:00+00:00", NORMAL),  # Q2 on time: the first late return
+    ("2026-11-02T10:00:00+00:00", INFORMAL),  # Q2 late too (deadline 28 Oct): a repeat
+])
+def test_a_repeat_late_return_goes_to_the_informal_procedure(tmp_path, q2_received, expected):
+    def fill(b):
+        perf(b, Q2, received=q2_received)
+        perf(b, received="2027-02-01T09:00:00+00:00")  # one working day late
+    _, flags = quarter(tmp_path, fill)
+    [late] = [f for f in flags if f.code == "RETURN_LATE"]
+    assert late.action == expected
+    assert ("2026-27 Q2 was accepted late too" in late.evidence) is (expected == INFORMAL)
+
+
+def test_missing_again_is_a_repeat_but_not_before_the_workspace_was_used(tmp_path):
+    # Q2 in the ledger (performance only): the financial return is missing a second time
+    _, flags = quarter(tmp_path, lambda b: (perf(b, Q2, received="2026-10-10T10:00:00+00:00"),
+                                            perf(b)))
+    [missing] = [f for f in flags if f.code == "RETURN_MISSING"]
+    assert missing.action == INFORMAL
+    # nothing at all in the ledger for Q2: the first quarter in use, not a repeat
+    _, flags = quarter(tmp_path / "first", lambda b: perf(b))
+    [missing] = [f for f in flags if f.code == "RETURN_MISSING"]
+    assert missing.action == NORMAL
+
+
+def with_disputes(*disputes):
+    reg = one_contract()
+    reg.disputes = list(disputes)
+    return reg
+
+
+def dispute(route="formal", stage=None, notice=None, meeting=None, status="open",
+            opened=date(2026, 11, 1), row=3):
+    from cm_excel.register.model import Dispute
+
+    return Dispute("VS-001", opened, route, stage, notice, meeting, status, "About it", row=row)
+
+
+@pytest.mark.parametrize("d, step", [
+    (dispute(route="informal", stage="Raised at the meeting"), 0),
+    (dispute(stage=None), 1),
+    (dispute(stage="SMG agreed"), 1),
+    (dispute(notice=date(2027, 1, 4)), 2),
+    (dispute(notice=date(2027, 1, 4), meeting=date(2027, 1, 12)), 3),
+    (dispute(stage="Action plan agreed", notice=date(2027, 1, 4), meeting=date(2027, 1, 12)), 4),
+    (dispute(stage="Referred to CEDR mediation"), 5),
+    (dispute(stage="Arbitration"), 6),
+    (dispute(stage="Litigation"), 7),
+    (dispute(stage="Provider excluded"), 8),
+])
+def test_a_flag_on_a_contract_with_an_open_dispute_recommends_its_next_stage(tmp_path, d, step):
+    from cm_excel.flags import dispute_action
+    from cm_excel.flags.disputes import dispute_stage
+
+    assert dispute_stage(d) == step
+    _, flags = quarter(tmp_path, lambda b: perf(b, vs02=(70, 100), vs05=(250, 100)),
+                       reg=with_disputes(d))
+    red = next(f for f in flags if f.code == "KPI_RED")
+    amber = next(f for f in flags if f.code == "KPI_AMBER")
+    assert red.action == dispute_action("register.xlsx Disputes row 3", step)
+    assert red.refs[-1] == "register.xlsx Disputes row 3"
+    assert red.issue == "VS02 Referrals successfully contacted"  # the issue is unchanged
+    assert amber.action == MONITOR  # Monitor stays Monitor
+
+
+@pytest.mark.parametrize("d", [
+    dispute(status="resolved"), dispute(status="closed"),
+    dispute(opened=date(2027, 3, 1)),  # opened after the as-of date
+])
+def test_only_an_open_dispute_is_followed(tmp_path, d):
+    _, flags = quarter(tmp_path, lambda b: perf(b, vs02=(70, 100)), reg=with_disputes(d))
+    assert next(f for f in flags if f.code == "KPI_RED").action == NORMAL
+
+
+def test_the_furthest_open_dispute_is_followed_and_significant_keeps_the_pcc(tmp_path):
+    from cm_excel.flags import ACTION_RANK, FORMAL, dispute_action
+
+    reg = with_disputes(dispute(route="informal", row=4),
+                        dispute(stage="Mediation", row=5))
+    _, flags = quarter(tmp_path, incidents(dict(clients=120)), reg=reg)
+    [sig] = significant(flags)
+    assert sig.action == dispute_action("register.xlsx Disputes row 5", 5, significant=True)
+    assert "the PCC may authorise a higher stage, or terminate the contract" in sig.action
+    assert ACTION_RANK[sig.action] == ACTION_RANK[IMMEDIATE]
+    assert ACTION_RANK[dispute_action("x", 5)] == ACTION_RANK[FORMAL]
+
+
+def test_a_year_to_date_overspend_of_ten_percent_of_value_is_significant(tmp_path):
+    # YTD budget £187,500 (Q1, Q2 absent: a quarter of the annual budget each + Q3's £62,500);
+    # YTD actual £212,500 is £25,000 over: exactly 10% of £250,000
+    _, flags = quarter(tmp_path, lambda b: (perf(b), fin(b, staff=(50_000, 50_000, 175_000,
+                                                                   200_000))))
+    [sig] = significant(flags)
+    assert sig.issue == "Spending above budget"
+    assert sig.refs[0].endswith("Finance!E5")
+    overspend = next(f for f in flags if f.code == "FINANCE_OVERSPEND")
+    assert overspend.issue == sig.issue
+    _, flags = quarter(tmp_path / "under", lambda b: (perf(b), fin(
+        b, staff=(50_000, 50_000, 174_999.99, 200_000))))
+    assert significant(flags) == []
+
+
+def test_flags_group_into_issues_one_line_each():
+    from cm_excel.flags import AMBER, RED, Flag, group_issues
+
+    flags = [
+        Flag("VS-001", "KPI_RED", RED, "red", "e1", NORMAL, ("f E5",), issue="VS02 Contact"),
+        Flag("VS-001", "KPI_RED_CONSECUTIVE", RED, "red again", "e2", INFORMAL, ("f E5",),
+             issue="VS02 Contact"),
+        Flag("VS-001", "SIGNIFICANT_FAILURE", RED, "significant", "e3", IMMEDIATE, ("f E5",),
+             issue="VS02 Contact"),
+        # a new rule's flags that name no issue: their code and first reference group them
+        Flag("VS-001", "NEW_RULE", AMBER, "a", "e4", NORMAL, ("register.xlsx Audits row 2",)),
+        Flag("VS-001", "NEW_RULE", AMBER, "b", "e5", MONITOR, ("register.xlsx Audits row 2",)),
+        Flag("VS-001", "NEW_RULE", AMBER, "c", "e6", MONITOR, ("register.xlsx Audits row 3",)),
+        Flag("VS-002", "OTHER_RULE", AMBER, "d", "e7", MONITOR),
+    ]
+    issues = group_issues(flags)
+    assert [(i.contract_id, i.name, i.severity, i.action, i.codes) for i in issues] == [
+        ("VS-001", "VS02 Contact", RED, IMMEDIATE,
+         ("SIGNIFICANT_FAILURE", "KPI_RED_CONSECUTIVE", "KPI_RED")),
+        ("VS-001", "NEW_RULE: register.xlsx Audits row 2", AMBER, NORMAL, ("NEW_RULE",)),
+        ("VS-001", "NEW_RULE: register.xlsx Audits row 3", AMBER, MONITOR, ("NEW_RULE",)),
+        ("VS-002", "OTHER_RULE", AMBER, MONITOR, ("OTHER_RULE",)),
+    ]
+    assert issues[0].detail == "significant" and issues[0].needs_smg
+    assert [i.needs_smg for i in issues[1:]] == [False, False, False]
