@@ -314,7 +314,7 @@ def expected_flags(sc: Scenario) -> list[tuple[str, str, str, str, tuple[str, ..
 EXPECTED_ISSUES = [
     "Spending below budget", "VS02 Referrals successfully contacted",
     "VS05 Average days to first contact",
-    "Incident, Incidents row 6", "Incident, Incidents row 5",
+    "Incident on 9 Dec 2026 (Incidents row 6)", "Incident on 14 Oct 2026 (Incidents row 5)",
     *["VS02 Referrals successfully contacted"] * 3, "VS07 Victims supported (new)",
     "Spending above budget", "Spending above budget", "Performance return",
     "Financial return", "Performance return",

@@ -59,7 +59,7 @@ def test_demo_follows_the_escalation_ladder_one_line_per_issue(demo):
     issues = [line.strip() for line in lines[start + 1:] if line.startswith("    VS-")]
     assert [line.split(":")[0] for line in issues] == [
         "VS-001 VS02 Referrals successfully contacted", "VS-002 Spending above budget",
-        "VS-003 Incident, Incidents row 7", "VS-005 Performance return",
+        "VS-003 Incident on 20 Aug 2026 (Incidents row 7)", "VS-005 Performance return",
         "VS-006 Financial return"]
     assert issues[0].endswith("(SIGNIFICANT_FAILURE, KPI_RED_CONSECUTIVE, KPI_RED)")
     assert "register.xlsx Disputes row 3" in issues[2]

@@ -199,8 +199,8 @@ def test_the_pcc_authorises_immediate_escalation_or_termination(tmp_path):
     assert IMMEDIATE == ("The PCC may authorise immediate escalation to the formal procedure, "
                          "or terminate the contract, at the PCC's discretion (§5.0)")
     assert risk_flags(book) == [
-        ("VS-001", "SIGNIFICANT_FAILURE", "Red", IMMEDIATE, "Incident, Incidents row 5")]
-    assert attention(book) == [("VS-001", "Incident, Incidents row 5", "Red", IMMEDIATE)]
+        ("VS-001", "SIGNIFICANT_FAILURE", "Red", IMMEDIATE, "Incident on 3 Nov 2026 (Incidents row 5)")]
+    assert attention(book) == [("VS-001", "Incident on 3 Nov 2026 (Incidents row 5)", "Red", IMMEDIATE)]
     contracts_sheet = table(book["Contracts"], 3)
     assert contracts_sheet[0]["Recommended Action"] == IMMEDIATE
     html = result.cover_path.read_text(encoding="utf-8")

@@ -197,7 +197,7 @@ def test_consolidation_result(run):
         "RETURN_REJECTED": 1, "SIGNIFICANT_FAILURE": 1}
     assert r.issues == 10
     assert [line.split(":")[0] for line in r.attention] == [
-        "VS-002 Incident, Incidents row 6",
+        "VS-002 Incident on 3 Dec 2026 (Incidents row 6)",
         "VS-002 CONTACT48 Victims contacted within 48 hours of referral",
         "VS-004 Financial return", "VS-004 Performance return",
         "VS-001 SATISFY Service user satisfaction score",
@@ -249,7 +249,7 @@ def expected_flags(run: Run) -> list[tuple]:
          "significant failure (strategy §5.0): 90 clients affected, at least 10% of the "
          "client group.",
          f"{p2} Incidents!C6 = 90 (threshold 10% of 900 = 90, register.xlsx Contracts row 3)",
-         IMMEDIATE, "Incident, Incidents row 6"),
+         IMMEDIATE, "Incident on 3 Dec 2026 (Incidents row 6)"),
         # CONTACT48 (mandatory) red in Q2 and Q3 (150/200 each): 10 points below target, but
         # 0.85 x 200 - 150 = 20 people short each quarter, 40 of 900 (4.4%): an ongoing issue
         # for the informal procedure, not a significant failure (strategy §5.0 counts people).
@@ -356,7 +356,7 @@ def test_summary(book):
     # CONTACT48 issue is one line although two flags speak about it.
     attention = section(sheet, "Needs SMG's attention first")
     assert pick(attention, "Contract ID", "Issue", "Severity", "Recommended Action") == [
-        ("VS-002", "Incident, Incidents row 6", "Red", IMMEDIATE),
+        ("VS-002", "Incident on 3 Dec 2026 (Incidents row 6)", "Red", IMMEDIATE),
         ("VS-002", "CONTACT48 Victims contacted within 48 hours of referral", "Red", INFORMAL),
         ("VS-004", "Financial return", "Red", INFORMAL),
         ("VS-004", "Performance return", "Red", INFORMAL),

@@ -154,8 +154,8 @@ def test_summary(book):
     got = [(r["Contract ID"], r["Issue"], r["Severity"], r["Recommended Action"])
            for r in attention]
     assert got == [
-        ("VS-002", "Incident, Incidents row 6", "Red", IMMEDIATE),
-        ("VS-002", "Incident, Incidents row 5", "Red", IMMEDIATE),
+        ("VS-002", "Incident on 9 Dec 2026 (Incidents row 6)", "Red", IMMEDIATE),
+        ("VS-002", "Incident on 14 Oct 2026 (Incidents row 5)", "Red", IMMEDIATE),
         ("VS-002", "VS02 Referrals successfully contacted", "Red", IMMEDIATE),
         ("VS-002", "VS07 Victims supported (new)", "Red", NORMAL),
         ("VS-003", "Financial return", "Red", NORMAL),

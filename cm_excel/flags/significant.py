@@ -110,7 +110,7 @@ def significant_failure(data: "QuarterData") -> Iterator[Flag]:
             if reasons:
                 yield _flag(cid, f"{_about(inc)} is a significant failure (strategy §5.0): "
                                  + "; ".join(reasons) + ".", evidence, refs,
-                            f"Incident, {inc.sheet} row {inc.row}")
+                            incident_issue(inc))
 
         costed = [i for i in incidents if i.estimated_cost is not None]
         total_cost = sum(i.estimated_cost for i in costed)
@@ -151,6 +151,12 @@ def significant_failure(data: "QuarterData") -> Iterator[Flag]:
 
 
 INCIDENTS_ISSUE = "Incidents this quarter, together"
+
+
+def incident_issue(inc: "Incident") -> str:
+    """``Incident on 3 Dec 2026 (Incidents row 6)``: one incident, one issue."""
+    when = f" on {_day(inc.date)}" if inc.date else ""
+    return f"Incident{when} ({inc.sheet} row {inc.row})"
 
 
 def _shortfall(direction: str, unit: str, target, actual, numerator, denominator):
