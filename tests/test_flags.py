@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from cm_excel.flags import (
-    ACTIONS, BY_CODE, CATALOGUE, FORMAL, IMMEDIATE, INFORMAL, MONITOR, NORMAL, RULES,
+    ACTIONS, BY_CODE, CATALOGUE, IMMEDIATE, INFORMAL, MONITOR, NORMAL, RULES,
     compute_flags,
 )
 from cm_excel.flags.model import SEVERITIES

@@ -61,7 +61,7 @@ def issue_sort_key(issue: Issue):
     from . import flag_sort_key
 
     return (-ACTION_RANK[issue.action], SEVERITY_RANK.get(issue.severity, 9),
-            flag_sort_key(issue.lead))
+            flag_sort_key(issue.lead), issue.name)
 
 
 def group_issues(flags) -> list[Issue]:
