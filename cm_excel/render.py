@@ -85,6 +85,11 @@ def consolidation_summary(result) -> list[str]:
     if result.flags_by_code:
         lines.append("  Flags by code: " + ", ".join(
             f"{code} {n}" for code, n in result.flags_by_code.items()))
+    attention = getattr(result, "attention", ())
+    if attention:
+        lines.append(f"  Needs SMG's attention first ({len(attention)} of "
+                     f"{getattr(result, 'issues', len(attention))} issues, one line each):")
+        lines += [f"    {line}" for line in attention]
     return lines
 
 

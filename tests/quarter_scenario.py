@@ -9,8 +9,8 @@ deadline, 20 working days after 31 Dec 2026 skipping New Year's Day, is 29 Jan 2
   incidents just under 10% of the annual value (£24,999 of £250,000) and of the client
   group (119 of 1,200) → no significant failure; running costs underspent so the quarter
   total is 10.4% under budget → FINANCE_UNDERSPEND. Overall Amber.
-- VS-002 (ISVA): VS02 red in Q2 and Q3 (mandatory) → KPI_RED, KPI_RED_CONSECUTIVE and a
-  SIGNIFICANT_FAILURE; VS07 one below its amber threshold → KPI_RED; VS19 exactly at
+- VS-002 (ISVA): VS02 red in Q2 and Q3 (mandatory; 80 + 72 people short of 90%, 30.4% of
+  the 500 service users) → KPI_RED, KPI_RED_CONSECUTIVE and a SIGNIFICANT_FAILURE, one issue; VS07 one below its amber threshold → KPI_RED; VS19 exactly at
   target (lower is better) → Green; an incident costing exactly 10% of the annual value
   with harm through negligence, another affecting exactly 10% of the client group with
   reputational risk → two SIGNIFICANT_FAILURE; quarter 16.7% over budget →
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from cm_excel.flags import FORMAL, IMMEDIATE, INFORMAL, MONITOR
+from cm_excel.flags import IMMEDIATE, INFORMAL, MONITOR, NORMAL
 from cm_excel.periods import Period
 from cm_excel.register.model import Budget, Contract, Kpi, Register, Settings, SlaKpi
 
@@ -212,7 +212,7 @@ def build(path: Path) -> Scenario:
     b.fin(f, "Running costs", 6, annual=50_000, qb=12_500, qa=12_500, ytd=25_000, forecast=50_000)
 
     s["p2_q2"] = p = b.submission("VS-002", PREVIOUS, "performance", received="2026-10-12T09:00:00+00:00")
-    b.kpi(p, "VS02", 5, numerator=70, denominator=100)  # 70.0% red
+    b.kpi(p, "VS02", 5, numerator=280, denominator=400)  # 70.0% red: 360 - 280 = 80 people short
     b.kpi(p, "VS07", 6, actual=112)  # green
     b.kpi(p, "VS19", 7, actual=25)  # amber (lower is better, 20 / 30)
     s["f2_q2"] = f = b.submission("VS-002", PREVIOUS, "financial", received="2026-10-12T09:05:00+00:00")
@@ -254,7 +254,8 @@ def build(path: Path) -> Scenario:
 
     # VS-002: performance received Monday 1 Feb 2027, one working day late.
     s["p2"] = p = b.submission("VS-002", PERIOD, "performance", received="2027-02-01T10:00:00+00:00")
-    b.kpi(p, "VS02", 5, numerator=72, denominator=100, commentary="Staff sickness")  # red again
+    b.kpi(p, "VS02", 5, numerator=288, denominator=400,  # red again: 72 people short
+          commentary="Staff sickness")
     b.kpi(p, "VS07", 6, actual=99, commentary="@team stretched")  # one below amber 100 → Red
     b.kpi(p, "VS19", 7, actual=20)  # exactly target, lower is better → Green
     b.incident(p, 5, date="2026-10-14", description="Client harmed after missed safety plan",
@@ -283,36 +284,48 @@ def build(path: Path) -> Scenario:
 
 
 def expected_flags(sc: Scenario) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
-    """(contract, flag, severity, recommended action, evidence cells) in Risk Flags order."""
+    """(contract, flag, severity, recommended action, evidence cells) in Risk Flags order:
+    by contract, then issue (strongest action first), then flag (most serious first)."""
     s = sc.subs
     p1, f1, p2, f2, p2q2 = s["p1"].file, s["f1"].file, s["p2"].file, s["f2"].file, s["p2_q2"].file
     return [
+        ("VS-001", "FINANCE_UNDERSPEND", "Amber", NORMAL, (f"{f1} Finance!D6",)),
         ("VS-001", "KPI_AMBER", "Amber", MONITOR, (f"{p1} Performance!E6",)),
         ("VS-001", "KPI_AMBER", "Amber", MONITOR, (f"{p1} Performance!E7",)),
-        ("VS-001", "FINANCE_UNDERSPEND", "Amber", INFORMAL, (f"{f1} Finance!D6",)),
         ("VS-002", "SIGNIFICANT_FAILURE", "Red", IMMEDIATE,
          (f"{p2} Incidents!C6", f"{p2} Incidents!G6")),
         ("VS-002", "SIGNIFICANT_FAILURE", "Red", IMMEDIATE,
          (f"{p2} Incidents!D5", f"{p2} Incidents!E5", f"{p2} Incidents!F5")),
         ("VS-002", "SIGNIFICANT_FAILURE", "Red", IMMEDIATE,
          (f"{p2} Performance!E5", f"{p2q2} Performance!E5")),
-        ("VS-002", "KPI_RED_CONSECUTIVE", "Red", FORMAL,
+        ("VS-002", "KPI_RED_CONSECUTIVE", "Red", INFORMAL,
          (f"{p2} Performance!E5", f"{p2q2} Performance!E5")),
-        ("VS-002", "KPI_RED", "Red", INFORMAL, (f"{p2} Performance!E5",)),
-        ("VS-002", "KPI_RED", "Red", INFORMAL, (f"{p2} Performance!G6",)),
-        ("VS-002", "FINANCE_OVERSPEND", "Amber", INFORMAL, (f"{f2} Finance!D5",)),
-        ("VS-002", "FORECAST_OVER_VALUE", "Amber", INFORMAL, (f"{f2} Finance!F5:F6",)),
-        ("VS-002", "RETURN_LATE", "Amber", MONITOR, (p2,)),
-        ("VS-003", "RETURN_MISSING", "Red", INFORMAL, ("register.xlsx Contracts row 4",)),
-        ("VS-003", "RETURN_REJECTED", "Red", INFORMAL, ("RJ Q3 performance.xlsx",)),
+        ("VS-002", "KPI_RED", "Red", NORMAL, (f"{p2} Performance!E5",)),
+        ("VS-002", "KPI_RED", "Red", NORMAL, (f"{p2} Performance!G6",)),
+        ("VS-002", "FINANCE_OVERSPEND", "Amber", NORMAL, (f"{f2} Finance!D5",)),
+        ("VS-002", "FORECAST_OVER_VALUE", "Amber", NORMAL, (f"{f2} Finance!F5:F6",)),
+        ("VS-002", "RETURN_LATE", "Amber", NORMAL, (p2,)),
+        ("VS-003", "RETURN_MISSING", "Red", NORMAL, ("register.xlsx Contracts row 4",)),
+        ("VS-003", "RETURN_REJECTED", "Red", NORMAL, ("RJ Q3 performance.xlsx",)),
     ]
+
+
+# The Issue column of those rows, in the same order.
+EXPECTED_ISSUES = [
+    "Spending below budget", "VS02 Referrals successfully contacted",
+    "VS05 Average days to first contact",
+    "Incident on 9 Dec 2026 (Incidents row 6)", "Incident on 14 Oct 2026 (Incidents row 5)",
+    *["VS02 Referrals successfully contacted"] * 3, "VS07 Victims supported (new)",
+    "Spending above budget", "Spending above budget", "Performance return",
+    "Financial return", "Performance return",
+]
 
 
 # Contract ID → (performance RAG, finance RAG, overall, flags, recommended action)
 EXPECTED_CONTRACTS = {
-    "VS-001": ("Amber", "Amber", "Amber", 3, INFORMAL),
+    "VS-001": ("Amber", "Amber", "Amber", 3, NORMAL),
     "VS-002": ("Red", "Amber", "Red", 9, IMMEDIATE),
-    "VS-003": ("No return", "No return", "Red", 2, INFORMAL),
+    "VS-003": ("No return", "No return", "Red", 2, NORMAL),
 }
 
 # (contract, KPI) → (actual, RAG word, 2026-27 Q2 actual, previous RAG, red quarters in a row)

@@ -48,6 +48,32 @@ def test_demo_shows_off_the_planted_problems(demo):
         assert code in codes, code
 
 
+def test_demo_follows_the_escalation_ladder_one_line_per_issue(demo):
+    """Strategy §5: VS-001's VS02 (red two quarters running, 12.0% of the client group in
+    people) is one line for SMG with its three flags; VS-003's significant incident follows
+    its open formal dispute (register Disputes row 3) to the next stage; returns problems
+    seen for the first time are normal contract management."""
+    ws, done = demo
+    lines = done.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Needs SMG's attention first" in line)
+    issues = [line.strip() for line in lines[start + 1:] if line.startswith("    VS-")]
+    assert [line.split(":")[0] for line in issues] == [
+        "VS-001 VS02 Referrals successfully contacted", "VS-002 Spending above budget",
+        "VS-003 Incident on 20 Aug 2026 (Incidents row 7)", "VS-005 Performance return",
+        "VS-006 Financial return"]
+    assert issues[0].endswith("(SIGNIFICANT_FAILURE, KPI_RED_CONSECUTIVE, KPI_RED)")
+    assert "register.xlsx Disputes row 3" in issues[2]
+    book = openpyxl.load_workbook(ws / "outbox" / "SMG_Quarterly_2026-27_Q2.xlsx")
+    rows = [r for r in book["Risk Flags"].iter_rows(min_row=4, values_only=True) if r[0]]
+    by_issue = {}
+    for r in rows:
+        by_issue.setdefault((r[0], r[6]), []).append(r[1])
+    assert by_issue[("VS-001", "VS02 Referrals successfully contacted")] == [
+        "SIGNIFICANT_FAILURE", "KPI_RED_CONSECUTIVE", "KPI_RED"]
+    sig = next(r for r in rows if r[0] == "VS-001" and r[1] == "SIGNIFICANT_FAILURE")
+    assert "(5.9% of the client group)" in sig[4] and "= 12.0% of the client group" in sig[4]
+
+
 def test_rejected_demo_return_stays_in_the_inbox_with_feedback(demo):
     ws, _ = demo
     left = sorted(p.name for p in (ws / "inbox").iterdir())

@@ -13,7 +13,8 @@ from datetime import date
 import pytest
 
 from cm_excel.flags import (
-    ACTIONS, BY_CODE, CATALOGUE, FORMAL, IMMEDIATE, INFORMAL, MONITOR, RULES, compute_flags,
+    ACTIONS, BY_CODE, CATALOGUE, IMMEDIATE, INFORMAL, MONITOR, NORMAL, RULES,
+    compute_flags,
 )
 from cm_excel.flags.model import SEVERITIES
 from cm_excel.portfolio.rag import rag
@@ -92,7 +93,8 @@ def test_actions_are_the_dispute_procedure_steps():
         "Raise at the next quarterly contract meeting (normal contract management)",
         "Raise with the provider in writing or at the quarterly meeting (informal procedure, §5.1)",
         "Brief SMG and consider the formal procedure (§5.2)",
-        "SMG may authorise immediate formal escalation (§5.0)",
+        "The PCC may authorise immediate escalation to the formal procedure, or terminate the "
+        "contract, at the PCC's discretion (§5.0)",
     )
     assert BY_CODE["SIGNIFICANT_FAILURE"].action == IMMEDIATE
 
@@ -135,7 +137,7 @@ def test_kpi_amber_and_red_flags_with_evidence_cell(tmp_path):
     amber, red = by_code["KPI_AMBER"], by_code["KPI_RED"]
     file = data.return_of("VS-001", "performance").accepted.file
     assert (amber.severity, amber.action, amber.refs) == ("Amber", MONITOR, (f"{file} Performance!E5",))
-    assert (red.severity, red.action, red.refs) == ("Red", INFORMAL, (f"{file} Performance!E6",))
+    assert (red.severity, red.action, red.refs) == ("Red", NORMAL, (f"{file} Performance!E6",))
     assert "80.0%" in amber.evidence and "target 90.0%" in amber.evidence
     assert "register.xlsx SLA KPIs row 3" in amber.evidence
 
@@ -147,7 +149,7 @@ def test_kpi_missing_for_a_mandatory_kpi_only(tmp_path):
     _, flags = quarter(tmp_path, lambda b: perf(b, vs02=None, vs05=None))
     missing = [f for f in flags if f.code == "KPI_MISSING"]
     assert [f.refs[-1] for f in missing] == ["register.xlsx SLA KPIs row 3"]  # VS02, not VS05
-    assert missing[0].severity == "Amber" and missing[0].action == INFORMAL
+    assert missing[0].severity == "Amber" and missing[0].action == NORMAL
 
 
 def test_no_kpi_missing_without_a_return_the_return_flag_says_it(tmp_path):
@@ -161,15 +163,16 @@ def test_no_kpi_missing_without_a_return_the_return_flag_says_it(tmp_path):
 
 def test_red_two_quarters_running_on_a_mandatory_kpi_is_significant(tmp_path):
     def fill(b):
-        old = perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=(70, 100))
-        new = perf(b, vs02=(72, 100))
+        # 630 - 490 = 140 and 630 - 504 = 126 people short of 90%: 266 of 1,200 users
+        old = perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=(490, 700))
+        new = perf(b, vs02=(504, 700))
         return old, new
     data, flags = quarter(tmp_path, fill)
     assert codes(flags) == ["KPI_RED", "KPI_RED_CONSECUTIVE", "RETURN_MISSING",
                             "SIGNIFICANT_FAILURE"]
     cons = next(f for f in flags if f.code == "KPI_RED_CONSECUTIVE")
     sig = next(f for f in flags if f.code == "SIGNIFICANT_FAILURE")
-    assert cons.action == FORMAL and sig.action == IMMEDIATE
+    assert cons.action == INFORMAL and sig.action == IMMEDIATE
     assert len(cons.refs) == 2 and cons.refs == sig.refs
     assert "(2026-27 Q2)" in cons.evidence
 
@@ -183,22 +186,34 @@ def test_red_two_quarters_running_on_an_optional_kpi_is_not_significant(tmp_path
     assert "SIGNIFICANT_FAILURE" not in codes(flags)
 
 
-@pytest.mark.parametrize("q3_numerator, significant", [(80, True), (81, False)])
-def test_an_ongoing_failure_is_significant_from_a_ten_point_shortfall(tmp_path, q3_numerator,
-                                                                      significant):
-    """Target 90%, amber 85%: 80% misses the standard for 10% of the clients measured
-    (significant, inclusive); 81% misses it for 9% (red two quarters running, not significant)."""
+@pytest.mark.parametrize("q3_numerator, significant", [(330, True), (331, False)])
+def test_an_ongoing_failure_is_significant_from_ten_percent_of_the_client_group(
+        tmp_path, q3_numerator, significant):
+    """Target 90%, amber 85%, 1,200 service users (10% = 120 people). Q2 540 of 700: 630 -
+    540 = 90 people short; Q3 330 of 400: 360 - 330 = 30 more, 120 together (significant,
+    inclusive); 331 of 400: 119 together (red two quarters running, not significant)."""
     sla = [SlaKpi("VS-001", "VS02", 0.90, 0.85, True, Period(2026, 1), 3)]
 
     def fill(b):
-        perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=(80, 100), vs05=None)
-        perf(b, vs02=(q3_numerator, 100), vs05=None)
+        perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=(540, 700), vs05=None)
+        perf(b, vs02=(q3_numerator, 400), vs05=None)
     _, flags = quarter(tmp_path, fill, reg=one_contract(sla=sla))
     assert "KPI_RED_CONSECUTIVE" in codes(flags)
     assert ("SIGNIFICANT_FAILURE" in codes(flags)) is significant
     if significant:
         sig = next(f for f in flags if f.code == "SIGNIFICANT_FAILURE")
-        assert sig.evidence.endswith("shortfall 10.0% (threshold 10%)")
+        assert "together 120 people = 10.0% of the client group of 1,200" in sig.evidence
+
+
+def test_points_below_target_are_not_people(tmp_path):
+    """80% against 90% two quarters running is 10 points, but 20 of 1,200 people: not
+    significant (strategy §5.0 counts the client group, not percentage points)."""
+    def fill(b):
+        perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=(70, 100))
+        perf(b, vs02=(70, 100))
+    _, flags = quarter(tmp_path, fill)
+    assert "KPI_RED_CONSECUTIVE" in codes(flags)
+    assert "SIGNIFICANT_FAILURE" not in codes(flags)
 
 
 def test_consecutive_quarters_setting_is_respected(tmp_path):
@@ -309,7 +324,7 @@ def test_variance_exactly_at_tolerance_is_not_flagged(tmp_path):
 
 def test_overspend_beyond_tolerance_names_the_line(tmp_path):
     data, flags = quarter(tmp_path, lambda b: (perf(b), fin(b, staff=(50_000, 57_000, 150_000, 200_000))))
-    assert finance_codes(flags) == [("FINANCE_OVERSPEND", "Amber", INFORMAL)]
+    assert finance_codes(flags) == [("FINANCE_OVERSPEND", "Amber", NORMAL)]
     flag = next(f for f in flags if f.code == "FINANCE_OVERSPEND")
     file = data.return_of("VS-001", "financial").accepted.file
     assert flag.refs == (f"{file} Finance!D5",)
@@ -318,7 +333,7 @@ def test_overspend_beyond_tolerance_names_the_line(tmp_path):
 
 def test_overspend_past_twice_the_tolerance_is_red(tmp_path):
     _, flags = quarter(tmp_path, lambda b: (perf(b), fin(b, staff=(50_000, 65_000, 150_000, 200_000))))
-    assert finance_codes(flags) == [("FINANCE_OVERSPEND", "Red", FORMAL)]
+    assert finance_codes(flags) == [("FINANCE_OVERSPEND", "Red", NORMAL)]
 
 
 def test_underspend_on_year_to_date_only(tmp_path):
@@ -328,7 +343,7 @@ def test_underspend_on_year_to_date_only(tmp_path):
         # (Q1 and Q2 not in the ledger count as a quarter of the annual budget each): -12%
         fin(b, staff=(50_000, 50_000, 130_000, 200_000), other=(12_500, 12_500, 35_000, 50_000))
     _, flags = quarter(tmp_path, fill)
-    assert finance_codes(flags) == [("FINANCE_UNDERSPEND", "Amber", INFORMAL)]
+    assert finance_codes(flags) == [("FINANCE_UNDERSPEND", "Amber", NORMAL)]
     flag = next(f for f in flags if f.code == "FINANCE_UNDERSPEND")
     assert "year to date" in flag.detail and flag.refs[0].endswith("Finance!E5")
 
@@ -337,7 +352,7 @@ def test_forecast_equal_to_value_is_fine_above_is_flagged(tmp_path):
     _, flags = quarter(tmp_path, lambda b: (perf(b), fin(b)))
     assert finance_codes(flags) == []
     _, flags = quarter(tmp_path / "x", lambda b: (perf(b), fin(b, other=(12_500, 12_500, 37_500, 50_001))))
-    assert finance_codes(flags) == [("FORECAST_OVER_VALUE", "Amber", INFORMAL)]
+    assert finance_codes(flags) == [("FORECAST_OVER_VALUE", "Amber", NORMAL)]
 
 
 # --- returns and deadlines -----------------------------------------------------------------
@@ -381,7 +396,7 @@ def test_lateness_is_judged_in_uk_time(tmp_path):
                       period=q1, as_of=date(2026, 9, 1))
     assert r.status == LATE
     late = next(f for f in flags if f.code == "RETURN_LATE")
-    assert (late.severity, late.action) == ("Amber", MONITOR)
+    assert (late.severity, late.action) == ("Amber", NORMAL)
     assert "29 Jul 2026 00:30 (UK time)" in late.evidence
 
 
@@ -411,7 +426,7 @@ def test_missing_flag_evidence_names_the_register_row(tmp_path):
     _, flags = quarter(tmp_path, lambda b: perf(b))
     [flag] = [f for f in flags if f.code == "RETURN_MISSING"]
     assert flag.refs == ("register.xlsx Contracts row 2",)
-    assert (flag.severity, flag.action) == ("Red", INFORMAL)
+    assert (flag.severity, flag.action) == ("Red", NORMAL)
     assert "due by 29 Jan 2027" in flag.evidence
 
 
@@ -453,3 +468,155 @@ def test_flags_are_sorted_and_repeatable(tmp_path):
     data, flags = quarter(tmp_path, fill)
     assert flags == compute_flags(replace(data))
     assert [f.code for f in flags] == ["KPI_RED", "KPI_RED", "RETURN_REJECTED"]
+
+
+# --- the escalation ladder: repeats, disputes, issues (strategy §5) ---------------------------
+
+
+def test_a_kpi_missing_twice_goes_to_the_informal_procedure(tmp_path):
+    def fill(b):
+        perf(b, Q2, received="2026-10-10T10:00:00+00:00", vs02=None)
+        perf(b, vs02=None)
+    _, flags = quarter(tmp_path, fill)
+    [missing] = [f for f in flags if f.code == "KPI_MISSING"]
+    assert missing.action == INFORMAL
+    assert "not reported in the accepted 2026-27 Q2 return either" in missing.evidence
+
+
+def test_a_kpi_missing_once_after_being_reported_is_normal_management(tmp_path):
+    def fill(b):
+        perf(b, Q2, received="2026-10-10T10:00:00+00:00")
+        perf(b, vs02=None)
+    _, flags = quarter(tmp_path, fill)
+    [missing] = [f for f in flags if f.code == "KPI_MISSING"]
+    assert missing.action == NORMAL
+
+
+@pytest.mark.parametrize("q2_received, expected", [
+    ("2026-10-10T10:00:00+00:00", NORMAL),  # Q2 on time: the first late return
+    ("2026-11-02T10:00:00+00:00", INFORMAL),  # Q2 late too (deadline 28 Oct): a repeat
+])
+def test_a_repeat_late_return_goes_to_the_informal_procedure(tmp_path, q2_received, expected):
+    def fill(b):
+        perf(b, Q2, received=q2_received)
+        perf(b, received="2027-02-01T09:00:00+00:00")  # one working day late
+    _, flags = quarter(tmp_path, fill)
+    [late] = [f for f in flags if f.code == "RETURN_LATE"]
+    assert late.action == expected
+    assert ("2026-27 Q2 was accepted late too" in late.evidence) is (expected == INFORMAL)
+
+
+def test_missing_again_is_a_repeat_but_not_before_the_workspace_was_used(tmp_path):
+    # Q2 in the ledger (performance only): the financial return is missing a second time
+    _, flags = quarter(tmp_path, lambda b: (perf(b, Q2, received="2026-10-10T10:00:00+00:00"),
+                                            perf(b)))
+    [missing] = [f for f in flags if f.code == "RETURN_MISSING"]
+    assert missing.action == INFORMAL
+    # nothing at all in the ledger for Q2: the first quarter in use, not a repeat
+    _, flags = quarter(tmp_path / "first", lambda b: perf(b))
+    [missing] = [f for f in flags if f.code == "RETURN_MISSING"]
+    assert missing.action == NORMAL
+
+
+def with_disputes(*disputes):
+    reg = one_contract()
+    reg.disputes = list(disputes)
+    return reg
+
+
+def dispute(route="formal", stage=None, notice=None, meeting=None, status="open",
+            opened=date(2026, 11, 1), row=3):
+    from cm_excel.register.model import Dispute
+
+    return Dispute("VS-001", opened, route, stage, notice, meeting, status, "About it", row=row)
+
+
+@pytest.mark.parametrize("d, step", [
+    (dispute(route="informal", stage="Raised at the meeting"), 0),
+    (dispute(stage=None), 1),
+    (dispute(stage="SMG agreed"), 1),
+    (dispute(notice=date(2027, 1, 4)), 2),
+    (dispute(notice=date(2027, 1, 4), meeting=date(2027, 1, 12)), 3),
+    (dispute(stage="Action plan agreed", notice=date(2027, 1, 4), meeting=date(2027, 1, 12)), 4),
+    (dispute(stage="Referred to CEDR mediation"), 5),
+    (dispute(stage="Arbitration"), 6),
+    (dispute(stage="Litigation"), 7),
+    (dispute(stage="Provider excluded"), 8),
+])
+def test_a_flag_on_a_contract_with_an_open_dispute_recommends_its_next_stage(tmp_path, d, step):
+    from cm_excel.flags import dispute_action
+    from cm_excel.flags.disputes import dispute_stage
+
+    assert dispute_stage(d) == step
+    _, flags = quarter(tmp_path, lambda b: perf(b, vs02=(70, 100), vs05=(250, 100)),
+                       reg=with_disputes(d))
+    red = next(f for f in flags if f.code == "KPI_RED")
+    amber = next(f for f in flags if f.code == "KPI_AMBER")
+    assert red.action == dispute_action("register.xlsx Disputes row 3", step)
+    assert red.refs[-1] == "register.xlsx Disputes row 3"
+    assert red.issue == "VS02 Referrals successfully contacted"  # the issue is unchanged
+    assert amber.action == MONITOR  # Monitor stays Monitor
+
+
+@pytest.mark.parametrize("d", [
+    dispute(status="resolved"), dispute(status="closed"),
+    dispute(opened=date(2027, 3, 1)),  # opened after the as-of date
+])
+def test_only_an_open_dispute_is_followed(tmp_path, d):
+    _, flags = quarter(tmp_path, lambda b: perf(b, vs02=(70, 100)), reg=with_disputes(d))
+    assert next(f for f in flags if f.code == "KPI_RED").action == NORMAL
+
+
+def test_the_furthest_open_dispute_is_followed_and_significant_keeps_the_pcc(tmp_path):
+    from cm_excel.flags import ACTION_RANK, FORMAL, dispute_action
+
+    reg = with_disputes(dispute(route="informal", row=4),
+                        dispute(stage="Mediation", row=5))
+    _, flags = quarter(tmp_path, incidents(dict(clients=120)), reg=reg)
+    [sig] = significant(flags)
+    assert sig.action == dispute_action("register.xlsx Disputes row 5", 5, significant=True)
+    assert "the PCC may authorise a higher stage, or terminate the contract" in sig.action
+    assert ACTION_RANK[sig.action] == ACTION_RANK[IMMEDIATE]
+    assert ACTION_RANK[dispute_action("x", 5)] == ACTION_RANK[FORMAL]
+
+
+def test_a_year_to_date_overspend_of_ten_percent_of_value_is_significant(tmp_path):
+    # YTD budget £187,500 (Q1, Q2 absent: a quarter of the annual budget each + Q3's £62,500);
+    # YTD actual £212,500 is £25,000 over: exactly 10% of £250,000
+    _, flags = quarter(tmp_path, lambda b: (perf(b), fin(b, staff=(50_000, 50_000, 175_000,
+                                                                   200_000))))
+    [sig] = significant(flags)
+    assert sig.issue == "Spending above budget"
+    assert sig.refs[0].endswith("Finance!E5")
+    overspend = next(f for f in flags if f.code == "FINANCE_OVERSPEND")
+    assert overspend.issue == sig.issue
+    _, flags = quarter(tmp_path / "under", lambda b: (perf(b), fin(
+        b, staff=(50_000, 50_000, 174_999.99, 200_000))))
+    assert significant(flags) == []
+
+
+def test_flags_group_into_issues_one_line_each():
+    from cm_excel.flags import AMBER, RED, Flag, group_issues
+
+    flags = [
+        Flag("VS-001", "KPI_RED", RED, "red", "e1", NORMAL, ("f E5",), issue="VS02 Contact"),
+        Flag("VS-001", "KPI_RED_CONSECUTIVE", RED, "red again", "e2", INFORMAL, ("f E5",),
+             issue="VS02 Contact"),
+        Flag("VS-001", "SIGNIFICANT_FAILURE", RED, "significant", "e3", IMMEDIATE, ("f E5",),
+             issue="VS02 Contact"),
+        # a new rule's flags that name no issue: their code and first reference group them
+        Flag("VS-001", "NEW_RULE", AMBER, "a", "e4", NORMAL, ("register.xlsx Audits row 2",)),
+        Flag("VS-001", "NEW_RULE", AMBER, "b", "e5", MONITOR, ("register.xlsx Audits row 2",)),
+        Flag("VS-001", "NEW_RULE", AMBER, "c", "e6", MONITOR, ("register.xlsx Audits row 3",)),
+        Flag("VS-002", "OTHER_RULE", AMBER, "d", "e7", MONITOR),
+    ]
+    issues = group_issues(flags)
+    assert [(i.contract_id, i.name, i.severity, i.action, i.codes) for i in issues] == [
+        ("VS-001", "VS02 Contact", RED, IMMEDIATE,
+         ("SIGNIFICANT_FAILURE", "KPI_RED_CONSECUTIVE", "KPI_RED")),
+        ("VS-001", "NEW_RULE: register.xlsx Audits row 2", AMBER, NORMAL, ("NEW_RULE",)),
+        ("VS-001", "NEW_RULE: register.xlsx Audits row 3", AMBER, MONITOR, ("NEW_RULE",)),
+        ("VS-002", "OTHER_RULE", AMBER, MONITOR, ("OTHER_RULE",)),
+    ]
+    assert issues[0].detail == "significant" and issues[0].needs_smg
+    assert [i.needs_smg for i in issues[1:]] == [False, False, False]

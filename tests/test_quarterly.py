@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 import quarter_scenario as qs
-from cm_excel.flags import CATALOGUE
+from cm_excel.flags import CATALOGUE, IMMEDIATE, NORMAL
 from cm_excel.register.schema import KNOBS
 from cm_excel.reports.consolidate import ConsolidationResult, consolidate_quarter
 from cm_excel.reports.quarterly import RISK_FLAG_HEADERS, SHEETS
@@ -108,11 +108,17 @@ def test_risk_flags_sheet(golden, book):
         for ref in refs:
             assert ref in row["Evidence"], (row["Flag"], ref)
         assert row["Detail"]
+    assert [r["Issue"] for r in rows] == qs.EXPECTED_ISSUES
 
 
 def test_significant_failure_detail_and_evidence(book):
     rows = [r for r in table(book["Risk Flags"]) if r["Flag"] == "SIGNIFICANT_FAILURE"]
     press, harm, ongoing = rows
+    # in people: 360 - 280 = 80 (2026-27 Q2) and 360 - 288 = 72 (this quarter) of 500 users
+    assert ("this quarter: 90.0% × 400 − 288 = 72 people short (14.4% of the client group); "
+            "2026-27 Q2: 90.0% × 400 − 280 = 80 people short (16.0% of the client group); "
+            "together 152 people = 30.4% of the client group of 500 (register.xlsx Contracts "
+            "row 3); threshold 10% = 50 people") in ongoing["Evidence"]
     assert "50 clients affected, at least 10% of the client group" in press["Detail"]
     assert "reputational risk to the PCC" in press["Detail"]
     assert "threshold 10% of 500 = 50, register.xlsx Contracts row 3" in press["Evidence"]
@@ -143,12 +149,17 @@ def test_summary(book):
     assert {r["Contract ID"]: (r["Performance"], r["Finance"], r["Overall"], r["Flags"],
                                r["Recommended Action"]) for r in lines} == qs.EXPECTED_CONTRACTS
 
+    # one line per issue: VS02's three flags are one line, Red, with the strongest action
     attention = block(sheet, "Needs SMG's attention first")
-    got = [(r["Contract ID"], r["Flag"], r["Severity"]) for r in attention]
-    assert got == [("VS-002", "SIGNIFICANT_FAILURE", "Red")] * 3 + [
-        ("VS-002", "KPI_RED_CONSECUTIVE", "Red"), ("VS-002", "KPI_RED", "Red"),
-        ("VS-002", "KPI_RED", "Red"), ("VS-003", "RETURN_MISSING", "Red"),
-        ("VS-003", "RETURN_REJECTED", "Red")]
+    got = [(r["Contract ID"], r["Issue"], r["Severity"], r["Recommended Action"])
+           for r in attention]
+    assert got == [
+        ("VS-002", "Incident on 9 Dec 2026 (Incidents row 6)", "Red", IMMEDIATE),
+        ("VS-002", "Incident on 14 Oct 2026 (Incidents row 5)", "Red", IMMEDIATE),
+        ("VS-002", "VS02 Referrals successfully contacted", "Red", IMMEDIATE),
+        ("VS-002", "VS07 Victims supported (new)", "Red", NORMAL),
+        ("VS-003", "Financial return", "Red", NORMAL),
+        ("VS-003", "Performance return", "Red", NORMAL)]
 
 
 def test_rag_is_a_word_in_a_colour(book):
@@ -368,7 +379,10 @@ def test_cover_note(golden):
     html = golden[3].cover_path.read_text(encoding="utf-8")
     assert "SMG_Quarterly_2026-27_Q3.xlsx" in html
     assert "OFFICIAL-SENSITIVE" in html and "15 Feb 2027" in html
-    assert "VS-002" in html and "SMG may authorise immediate formal escalation (§5.0)" in html
+    assert "VS-002" in html and IMMEDIATE.replace("'", "&#39;") in html
+    assert "SMG may authorise" not in html  # the PCC decides (§5.0)
+    # one line per issue: VS02's three flags are one item naming all three codes
+    assert html.count("SIGNIFICANT_FAILURE, KPI_RED_CONSECUTIVE, KPI_RED") == 1
     assert "VS-003" in html and "Missing" in html and "Rejected" in html
     assert "Restore Together Ltd contract manager &lt;cm@vs-003.example&gt;" in html
     assert "<link" not in html and "<script" not in html  # self-contained

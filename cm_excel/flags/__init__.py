@@ -2,8 +2,9 @@
 
 ``compute_flags(data)`` runs every rule of ``RULES`` and returns the flags sorted by
 contract and catalogue order. The catalogue (code, severity, meaning, recommended action)
-is data in ``catalogue.py``; the recommended actions follow the strategy's dispute
-resolution procedure (``model.ACTIONS``).
+is data in ``catalogue.py``; the recommended actions follow the strategy's escalation
+ladder (``model.ACTIONS``), and on a contract with an open dispute the next stage of that
+dispute (``disputes.follow_disputes``). ``issues.group_issues`` makes one line per issue.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from typing import TYPE_CHECKING
 
 from .catalogue import BY_CODE, CATALOGUE, ORDER, FlagSpec
 from .finance import finance_overspend, finance_underspend, forecast_over_value
+from .disputes import follow_disputes
+from .issues import Issue, attention_issues, group_issues
 from .kpi import kpi_amber, kpi_missing, kpi_red, kpi_red_consecutive
 from .model import (
-    ACTION_MEANING, ACTION_RANK, ACTIONS, AMBER, FORMAL, IMMEDIATE, INFORMAL, MONITOR, NORMAL, RED,
-    SEVERITY_RANK, Flag, most_serious_action, worst_severity,
+    ACTION_MEANING, ACTION_RANK, ACTIONS, AMBER, DISPUTE_STAGES, FORMAL, IMMEDIATE, INFORMAL,
+    MONITOR, NORMAL, RED, SEVERITY_RANK, Flag, dispute_action, most_serious_action,
+    worst_severity,
 )
 from .overview import ContractOverview, contract_overview
 from .returns import return_late, return_missing, return_rejected
@@ -51,14 +55,16 @@ def attention_sort_key(flag: Flag):
 
 
 def compute_flags(data: "QuarterData") -> list[Flag]:
-    """Every flag the quarter raises, sorted by ``flag_sort_key``."""
+    """Every flag the quarter raises, sorted by ``flag_sort_key``; on a contract with an
+    open dispute, recommending the next stage of that dispute."""
     flags = [flag for rule in RULES for flag in rule(data)]
-    return sorted(flags, key=flag_sort_key)
+    return sorted(follow_disputes(data, flags), key=flag_sort_key)
 
 
 __all__ = [
-    "ACTION_MEANING", "ACTION_RANK", "ACTIONS", "AMBER", "BY_CODE", "CATALOGUE", "FORMAL",
-    "IMMEDIATE", "INFORMAL", "MONITOR", "NORMAL", "RED", "RULES", "SEVERITY_RANK", "ContractOverview",
-    "Flag", "FlagSpec", "attention_sort_key", "compute_flags", "contract_overview",
-    "flag_sort_key", "most_serious_action", "worst_severity",
+    "ACTION_MEANING", "ACTION_RANK", "ACTIONS", "AMBER", "BY_CODE", "CATALOGUE",
+    "DISPUTE_STAGES", "FORMAL", "IMMEDIATE", "INFORMAL", "MONITOR", "NORMAL", "RED", "RULES",
+    "SEVERITY_RANK", "ContractOverview", "Flag", "FlagSpec", "Issue", "attention_issues",
+    "attention_sort_key", "compute_flags", "contract_overview", "dispute_action",
+    "flag_sort_key", "follow_disputes", "group_issues", "most_serious_action", "worst_severity",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import AMBER, FORMAL, IMMEDIATE, INFORMAL, MONITOR, RED
+from .model import AMBER, IMMEDIATE, INFORMAL, MONITOR, NORMAL, RED
 
 
 @dataclass(frozen=True)
@@ -29,20 +29,27 @@ CATALOGUE: tuple[FlagSpec, ...] = (
         "client group; or the quarter's incidents together reaching either; or any incident "
         "where harm was caused through provider negligence (both Y); or any incident "
         "with reputational risk to the PCC (Y); or a mandatory KPI red in consecutive "
-        "quarters (an ongoing performance issue) whose shortfall reaches the share: for a "
-        "percentage the points below target, otherwise the shortfall as a share of the "
-        "target. Thresholds are inclusive.",
-        IMMEDIATE),
+        "quarters (an ongoing performance issue) whose shortfall in people, summed over the "
+        "red quarters, reaches the share of the client group size (a percentage: target × "
+        "denominator − numerator; a count of people: target − actual); or a forecast outturn "
+        "above the annual contract value, or a year-to-date overspend, of at least the share "
+        "of the annual contract value. Thresholds are inclusive.",
+        IMMEDIATE,
+        "With an open dispute on the contract: the next stage of that dispute, and the PCC "
+        "may authorise a higher stage or termination."),
     FlagSpec(
         "KPI_RED_CONSECUTIVE", RED, "performance",
         "A KPI red this quarter and in each of the quarters before it, for the number of "
-        "consecutive red quarters set in Settings: an ongoing performance issue.",
-        FORMAL),
+        "consecutive red quarters set in Settings: an ongoing performance issue that normal "
+        "contract management has not resolved.",
+        INFORMAL,
+        "With an open dispute on the contract: the next stage of that dispute."),
     FlagSpec(
         "KPI_RED", RED, "performance",
         "A KPI worse than its amber threshold (below it when higher is better, above it "
         "when lower is better).",
-        INFORMAL),
+        NORMAL,
+        "With an open dispute on the contract: the next stage of that dispute."),
     FlagSpec(
         "KPI_AMBER", AMBER, "performance",
         "A KPI worse than its target but within its amber threshold.",
@@ -50,45 +57,57 @@ CATALOGUE: tuple[FlagSpec, ...] = (
     FlagSpec(
         "KPI_MISSING", AMBER, "performance",
         "A mandatory KPI of the SLA in force has no value in the accepted performance return.",
-        INFORMAL),
+        NORMAL,
+        "The informal procedure (5.1) when it was missing from the previous quarter's "
+        "accepted return too; with an open dispute, the next stage of that dispute."),
     FlagSpec(
         "FINANCE_OVERSPEND", AMBER, "finance",
         "The contract's quarter actual is above its quarter budget, or its year-to-date "
         "actual above its year-to-date budget, by more than the variance tolerance; the "
         "budget lines responsible are named.",
-        INFORMAL,
-        "Red, and brief SMG (5.2), when the variance is more than twice the tolerance."),
+        NORMAL,
+        "Red when the variance is more than twice the tolerance; a year-to-date overspend of "
+        "at least the significant failure share of the annual contract value is also a "
+        "SIGNIFICANT_FAILURE; with an open dispute, the next stage of that dispute."),
     FlagSpec(
         "FINANCE_UNDERSPEND", AMBER, "finance",
         "The contract's quarter actual is below its quarter budget, or its year-to-date "
         "actual below its year-to-date budget, by more than the variance tolerance (it may "
         "mean the service is not being delivered); the budget lines responsible are named.",
-        INFORMAL,
-        "Red, and brief SMG (5.2), when the variance is more than twice the tolerance."),
+        NORMAL,
+        "Red when the variance is more than twice the tolerance; with an open dispute, the "
+        "next stage of that dispute."),
     FlagSpec(
         "FORECAST_OVER_VALUE", AMBER, "finance",
         "The provider's forecast outturn, summed over the budget lines, is above the annual "
         "contract value.",
-        INFORMAL,
-        "Red, and brief SMG (5.2), when the excess is more than the variance tolerance of "
-        "the annual contract value."),
+        NORMAL,
+        "Red when the excess is more than the variance tolerance of the annual contract "
+        "value; an excess of at least the significant failure share is also a "
+        "SIGNIFICANT_FAILURE; with an open dispute, the next stage of that dispute."),
     FlagSpec(
         "RETURN_MISSING", RED, "returns",
         "No accepted return of this kind for an active contract, and the return deadline "
         "(working days after quarter end, weekends and England and Wales bank holidays "
         "skipped) has passed by the as-of date.",
-        INFORMAL),
+        NORMAL,
+        "The informal procedure (5.1) when the previous quarter's return of the same kind "
+        "was also late, missing or rejected; with an open dispute, the next stage of it."),
     FlagSpec(
         "RETURN_REJECTED", AMBER, "returns",
         "The latest return of this kind was rejected and none has been accepted; the "
         "provider has feedback and must resubmit.",
-        INFORMAL,
-        "Red once the return deadline has passed with nothing accepted."),
+        NORMAL,
+        "Red once the return deadline has passed with nothing accepted; the informal "
+        "procedure (5.1) when the previous quarter's return of the same kind was also late, "
+        "missing or rejected; with an open dispute, the next stage of it."),
     FlagSpec(
         "RETURN_LATE", AMBER, "returns",
         "The return was accepted, but the first valid version of it was received after the "
         "return deadline.",
-        MONITOR),
+        NORMAL,
+        "The informal procedure (5.1) when the previous quarter's return of the same kind "
+        "was also late, missing or rejected; with an open dispute, the next stage of it."),
 )
 
 BY_CODE = {spec.code: spec for spec in CATALOGUE}

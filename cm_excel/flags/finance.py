@@ -3,6 +3,11 @@
 Judged on the contract's total (all budget lines), for the quarter and for the year to
 date; the budget lines that drive the variance are named in the detail and the evidence.
 "Beyond the tolerance" is strict: a variance of exactly the tolerance is not flagged.
+
+The escalation ladder (model.py): a variance is raised at the next quarterly contract
+meeting (NORMAL), Red when it is more than twice the tolerance. What reaches strategy §5.0's
+10% of the annual contract value (a forecast outturn or a year-to-date overspend) is also a
+SIGNIFICANT_FAILURE (significant.py), with the same issue, so SMG sees one line.
 """
 
 from __future__ import annotations
@@ -11,11 +16,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
 from .catalogue import BY_CODE
-from .model import FORMAL, INFORMAL, RED, Flag
+from .model import RED, Flag
 from ..portfolio.rag import beyond, money, percent, variance_share
 
 if TYPE_CHECKING:
     from ..portfolio.quarter import FinanceLine, FinanceTotal, QuarterData
+
+
+OVER_ISSUE = "Spending above budget"
+UNDER_ISSUE = "Spending below budget"
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,8 @@ def _spend(data: "QuarterData", code: str, over: bool) -> Iterator[Flag]:
         if named:
             detail += f" Budget line{'s' if len(named) > 1 else ''}: {', '.join(named)}."
         yield Flag(contract.contract_id, code, RED if severe else spec.severity, detail,
-                   "; ".join(evidence), FORMAL if severe else INFORMAL, tuple(refs))
+                   "; ".join(evidence), spec.action, tuple(refs),
+                   issue=OVER_ISSUE if over else UNDER_ISSUE)
 
 
 def finance_overspend(data: "QuarterData") -> Iterator[Flag]:
@@ -134,5 +144,5 @@ def forecast_over_value(data: "QuarterData") -> Iterator[Flag]:
             f"annual contract value of {money(contract.annual_value)}.",
             f"total of {span} = {money(total.forecast_outturn)} against annual contract value "
             f"{money(contract.annual_value)} ({data.register_ref(contract)})",
-            FORMAL if severe else INFORMAL,
-            tuple(ln.ref("Forecast Outturn") for ln in total.lines))
+            spec.action, tuple(ln.ref("Forecast Outturn") for ln in total.lines),
+            issue=OVER_ISSUE)

@@ -2,6 +2,12 @@
 
 Each rule takes the quarter's facts and yields flags; the RAG itself was worked out when
 the facts were loaded (rag.rag), against the register's targets in force.
+
+The escalation ladder (model.py): a KPI red once, or a mandatory KPI missing once, is raised
+at the next quarterly contract meeting (NORMAL); the informal procedure (§5.1) only once
+normal management has not resolved it: red for the set number of quarters in a row
+(KPI_RED_CONSECUTIVE), or missing a second quarter running. Every flag about one KPI has
+that KPI as its issue, so SMG sees it as one line.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from .catalogue import BY_CODE
-from .model import Flag
+from .model import INFORMAL, Flag
 from ..portfolio.rag import AMBER, RED, kpi_value
 
 if TYPE_CHECKING:
@@ -29,9 +35,16 @@ def _evidence(k: "KpiResult") -> str:
     return "; ".join(parts)
 
 
-def _flag(k: "KpiResult", code: str, detail: str, evidence: str, refs) -> Flag:
+def kpi_issue(k: "KpiResult") -> str:
+    """The issue every flag about this KPI shares: ``VS02 Contact within 48 hours``."""
+    return f"{k.kpi_code} {k.name}"
+
+
+def _flag(k: "KpiResult", code: str, detail: str, evidence: str, refs,
+          action: str | None = None) -> Flag:
     spec = BY_CODE[code]
-    return Flag(k.contract_id, code, spec.severity, detail, evidence, spec.action, tuple(refs))
+    return Flag(k.contract_id, code, spec.severity, detail, evidence, action or spec.action,
+                tuple(refs), issue=kpi_issue(k))
 
 
 def _rag_flags(data: "QuarterData", rag: str, code: str) -> Iterator[Flag]:
@@ -58,6 +71,8 @@ def kpi_missing(data: "QuarterData") -> Iterator[Flag]:
     """KPI_MISSING: a mandatory SLA KPI in force with no value in the accepted return.
 
     Without an accepted performance return RETURN_MISSING / RETURN_REJECTED says it instead.
+    Missing in the previous quarter's accepted return too (mandatory then): the informal
+    procedure, as normal management has not resolved it.
     """
     for k in data.kpis:
         if k.mandatory and k.returned and not k.reported:
@@ -69,9 +84,15 @@ def kpi_missing(data: "QuarterData") -> Iterator[Flag]:
             if k.sla_ref:
                 evidence += f"; mandatory in {k.sla_ref}"
                 refs.append(k.sla_ref)
-            yield _flag(k, "KPI_MISSING",
-                        f"{k.kpi_code} {k.name} is mandatory under the SLA but was not reported.",
-                        evidence, refs)
+            detail = f"{k.kpi_code} {k.name} is mandatory under the SLA but was not reported."
+            before = k.history[-1] if k.history else None
+            again = (before is not None and before.period == data.period.shift(-1)
+                     and before.returned and before.mandatory and before.actual is None)
+            if again:
+                detail += f" It was not reported in {before.period.label} either."
+                evidence += f"; not reported in the accepted {before.period.label} return either"
+            yield _flag(k, "KPI_MISSING", detail, evidence, refs,
+                        INFORMAL if again else None)
 
 
 def kpi_red_consecutive(data: "QuarterData") -> Iterator[Flag]:

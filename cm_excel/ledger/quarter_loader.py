@@ -94,6 +94,16 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         if r.accepted:
             used.setdefault(r.accepted.submission_id, set()).add("This quarter")
 
+    previous = period.shift(-1)
+    before = [s for s in sources if s.period == previous]
+    previous_returns = [
+        _return_status(c.contract_id, kind, before,
+                       return_deadline(previous, settings.return_deadline_working_days), as_of)
+        for c in contracts if c.is_active_in(previous) for kind in KINDS]
+    previous_in_ledger = conn.execute(
+        "SELECT 1 FROM submissions WHERE fy = ? AND quarter = ? LIMIT 1",
+        (previous.fy, previous.quarter)).fetchone() is not None
+
     restatements = _restatements(conn, current, by_id)
     chase = [
         ChaseItem(r.contract_id, c.provider, r.kind, r.status, r.deadline,
@@ -117,6 +127,8 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         submissions=tuple(sorted(current, key=lambda s: (s.contract_id, KINDS.index(s.kind),
                                                          s.received_at, s.submission_id))),
         history_periods=tuple(period.shift(-k) for k in range(history, 0, -1)),
+        disputes=tuple(d for d in register.disputes if d.contract_id in ids),
+        previous_returns=tuple(previous_returns), previous_in_ledger=previous_in_ledger,
     )
 
 
@@ -218,9 +230,15 @@ def _kpi_results(register: Register, register_name: str, contract: Contract, per
             if hsrc is not None and hact is not None:
                 used.setdefault(hsrc.submission_id, set()).add("Trend")
             ht, ha = thresholds(p, code, hrow)
+            hsla = sla_for(p).get(code)
             points.append(HistoryPoint(
                 p, hact, rag(hact, ht, ha, direction),
-                hsrc.ref(hrow["sheet"], hrow["cell"]) if hrow is not None else None))
+                hsrc.ref(hrow["sheet"], hrow["cell"]) if hrow is not None else None,
+                target=ht,
+                numerator=hrow["numerator"] if hrow is not None else None,
+                denominator=hrow["denominator"] if hrow is not None else None,
+                returned=(cid, p, PERFORMANCE) in accepted,
+                mandatory=bool(hsla and hsla.mandatory)))
         run = 0
         if this_rag == RED:
             run = 1

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 
 from .rag import cell_ref, variance_share
 from ..periods import Period
-from ..register.model import Contract, Settings
+from ..register.model import Contract, Dispute, Settings
 from ..templates.contract import COMPLAINTS, FINANCIAL_RETURN, INCIDENTS, TableContract
 
 # Return statuses, as shown to SMG.
@@ -96,6 +96,11 @@ class HistoryPoint:
     actual: float | None
     rag: str | None
     ref: str | None = None  # file Sheet!Cell of the value
+    target: float | None = None  # the register's target in force that quarter
+    numerator: float | None = None
+    denominator: float | None = None
+    returned: bool = False  # an accepted performance return existed that quarter
+    mandatory: bool = False  # mandatory under the SLA in force that quarter
 
 
 @dataclass(frozen=True)
@@ -304,6 +309,16 @@ class QuarterData:
     chase: tuple[ChaseItem, ...]
     submissions: tuple[Source, ...] = ()  # every file of the quarter for active contracts
     history_periods: tuple[Period, ...] = field(default=())  # oldest first
+    disputes: tuple[Dispute, ...] = ()  # the register's Disputes rows of active contracts
+    previous_returns: tuple[ReturnStatus, ...] = ()  # the quarter before, per contract and kind
+    previous_in_ledger: bool = False  # the ledger holds any submission for the quarter before
+
+    def disputes_of(self, contract_id: str) -> list[Dispute]:
+        return [d for d in self.disputes if d.contract_id == contract_id]
+
+    def previous_return_of(self, contract_id: str, kind: str) -> ReturnStatus | None:
+        return next((r for r in self.previous_returns
+                     if r.contract_id == contract_id and r.kind == kind), None)
 
     def contract(self, contract_id: str) -> Contract:
         return next(c for c in self.contracts if c.contract_id == contract_id)

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from ..flags import compute_flags, contract_overview
+from ..flags import compute_flags, contract_overview, group_issues
 from ..periods import Period
 from ..register.model import Register
 from ..workspace import Workspace
@@ -50,6 +50,8 @@ class ConsolidationResult:
     returns_missing: int  # includes returns held for a decision with nothing accepted
     returns_not_yet_due: int
     flags_by_code: dict[str, int] = field(default_factory=dict)
+    issues: int = 0  # flags grouped one per issue
+    attention: tuple[str, ...] = ()  # one line per issue needing SMG's attention first
 
     @property
     def paths(self) -> tuple[Path, Path]:
@@ -136,6 +138,7 @@ def consolidate_quarter(workspace: Workspace, register: Register, period: Period
 
     counts = data.return_counts()
     overall = Counter(o.overall for o in overview)
+    issues = group_issues(flags)
     return ConsolidationResult(
         period=period, as_of=as_of, deadline=data.deadline, workbook_path=book,
         cover_path=cover, contracts=len(overview), contracts_green=overall["Green"],
@@ -147,4 +150,5 @@ def consolidate_quarter(workspace: Workspace, register: Register, period: Period
         returns_rejected=counts["rejected"], returns_missing=counts["missing"],
         returns_not_yet_due=counts["not_yet_due"],
         flags_by_code=dict(sorted(Counter(f.code for f in flags).items())),
+        issues=len(issues), attention=tuple(i.line() for i in issues if i.needs_smg),
     )

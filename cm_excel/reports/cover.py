@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..atomic import write_text_atomic
-from ..flags import ACTION_RANK, FORMAL, Flag, attention_sort_key, contract_overview
+from ..flags import ACTION_RANK, FORMAL, Flag, contract_overview, group_issues
 from ..register.model import Settings
 from ..portfolio.quarter import QuarterData
 from .xlsx_style import GREY, RAG_COLOURS
@@ -38,26 +38,43 @@ def _day(d) -> str:
 
 
 @dataclass(frozen=True)
+class _IssueLine:
+    name: str
+    severity: str
+    action: str
+    codes: str  # "SIGNIFICANT_FAILURE, KPI_RED_CONSECUTIVE, KPI_RED"
+    detail: str
+
+
+@dataclass(frozen=True)
 class _Attention:
     contract_id: str
     service: str
     provider: str
     overall: str
     action: str
-    reasons: tuple[str, ...]
+    issues: tuple[_IssueLine, ...]  # one per issue, most serious first
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """One line per issue (kept for office copies of the template that use it)."""
+        return tuple(f"{i.name}: {i.detail}" for i in self.issues)
 
 
 def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
                   settings: Settings) -> dict:
     """Everything the template may use (plain values; see the template for their use)."""
     overview = contract_overview(data, flags)
+    issues = group_issues(flags)
     attention = []
     for o in overview:
-        serious = sorted((f for f in o.flags if f.needs_smg), key=attention_sort_key)
+        mine = [i for i in issues if i.contract_id == o.contract_id]
+        serious = [i for i in mine if i.needs_smg]
         if o.overall == "Red" or ACTION_RANK[o.action] >= ACTION_RANK[FORMAL]:
             attention.append(_Attention(
                 o.contract_id, o.contract.service, o.contract.provider, o.overall, o.action,
-                tuple(f"{f.code}: {f.detail}" for f in (serious or o.flags))))
+                tuple(_IssueLine(i.name, i.severity, i.action, ", ".join(i.codes), i.detail)
+                      for i in (serious or mine))))
     attention.sort(key=lambda a: (-ACTION_RANK[a.action], a.contract_id))
     counts = data.return_counts()
     return {
@@ -78,6 +95,7 @@ def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
         "red": sum(1 for o in overview if o.overall == "Red"),
         "flags_red": sum(1 for f in flags if f.severity == "Red"),
         "flags_amber": sum(1 for f in flags if f.severity == "Amber"),
+        "issues": len(issues),
         "returns": counts,
         "attention": attention,
         "chase": [

@@ -6,7 +6,7 @@ its attention); Contracts is the same per-contract line with the register's deta
 
 from __future__ import annotations
 
-from ..flags import attention_sort_key
+from ..flags import group_issues
 from ..portfolio.rag import day
 from .quarterly_layout import (
     HEADER_ROW, SheetContext, header, rag_or_plain, section, start_sheet, write_rows,
@@ -92,7 +92,8 @@ def write_summary(wb, ctx: SheetContext) -> None:
         row += 1
 
     row += 1
-    attention = sorted((f for f in ctx.flags if f.needs_smg), key=attention_sort_key)
+    issues = group_issues(ctx.flags)
+    attention = [i for i in issues if i.needs_smg]  # one line per issue, most serious first
     detail_width = sum(widths[2:6])
     first = wrapped_height([(attention[0].detail, detail_width)]) if attention else 15
     if used + 15 + 20 + 30 + first > SUMMARY_PAGE_POINTS:
@@ -105,28 +106,34 @@ def write_summary(wb, ctx: SheetContext) -> None:
         row += 1
     else:
         ws.set_row(row, 30)
-        for col, text in ((0, "Contract ID"), (1, "Flag"), (6, "Severity"),
+        for col, text in ((0, "Contract ID"), (1, "Issue"), (6, "Severity"),
                           (7, "Recommended Action")):
             put(ws, row, col, text, st.header())
         ws.merge_range(row, 2, row, 5, "", st.header())
         put(ws, row, 2, "Detail", st.header())
         row += 1
-        for f in attention:
-            ws.set_row(row, wrapped_height([(f.detail, detail_width), (f.action, widths[7]),
-                                            (f.code, widths[1])]))
-            put(ws, row, 0, f.contract_id, st.cell())
-            put(ws, row, 1, f.code, st.cell(wrap=True))
+        for issue in attention:
+            detail = issue.detail
+            if len(issue.flags) > 1:
+                detail += f" (Flags: {', '.join(issue.codes)}.)"
+            ws.set_row(row, wrapped_height([(detail, detail_width), (issue.action, widths[7]),
+                                            (issue.name, widths[1])]))
+            put(ws, row, 0, issue.contract_id, st.cell())
+            put(ws, row, 1, issue.name, st.cell(wrap=True))
             ws.merge_range(row, 2, row, 5, "", st.cell(wrap=True))
-            put(ws, row, 2, f.detail, st.cell(wrap=True))
-            put(ws, row, 6, f.severity, st.rag(f.severity))
-            put(ws, row, 7, f.action, st.cell(wrap=True))
+            put(ws, row, 2, detail, st.cell(wrap=True))
+            put(ws, row, 6, issue.severity, st.rag(issue.severity))
+            put(ws, row, 7, issue.action, st.cell(wrap=True))
             row += 1
     row += 1
-    others = len(ctx.flags) - len(attention)
-    note = (f"{len(ctx.flags)} flag{'s' if len(ctx.flags) != 1 else ''} in all"
-            + (f", {others} more on the Risk Flags sheet" if others else "")
-            + ". Every flag names its evidence (return file, sheet and cell, or register row) "
-              "on the Risk Flags sheet.")
+    others = len(issues) - len(attention)
+    n = len(ctx.flags)
+    note = (f"{n} flag{'s' if n != 1 else ''} about {len(issues)} "
+            f"issue{'s' if len(issues) != 1 else ''} in all"
+            + (f", {others} more issue{'s' if others != 1 else ''} on the Risk Flags sheet"
+               if others else "")
+            + ". Each issue is one line here; the Risk Flags sheet keeps every flag with its "
+              "Issue and its evidence (return file, sheet and cell, or register row).")
     ws.set_row(row, 28)
     ws.merge_range(row, 0, row, 7, note, st.note(wrap=True))
     ws.print_area(0, 0, row, 7)

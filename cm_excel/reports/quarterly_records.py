@@ -6,6 +6,7 @@ Each lists the quarter's records one per row with the file, sheet and cell they 
 
 from __future__ import annotations
 
+from ..flags import group_issues
 from ..templates.contract import INCIDENTS
 from ..portfolio.quarter import LATE
 from .quarterly_layout import (
@@ -14,20 +15,27 @@ from .quarterly_layout import (
 from .xlsx_style import DATE, DATETIME, INTEGER, MONEY, as_date, put
 
 RISK_FLAG_HEADERS = ("Contract ID", "Flag", "Severity", "Detail", "Evidence",
-                     "Recommended Action")
+                     "Recommended Action", "Issue")
+
+
+def risk_flag_order(flags) -> list:
+    """Every flag, by contract, then issue (most serious issue first), then most serious
+    flag first: the rows about one issue stand together."""
+    issues = sorted(group_issues(flags), key=lambda i: i.contract_id)  # stable: keeps order
+    return [f for issue in issues for f in issue.flags]
 
 
 def write_risk_flags(wb, ctx: SheetContext) -> None:
-    """Risk Flags: every flag with its detail, evidence and recommended action."""
+    """Risk Flags: every flag with its issue, detail, evidence and recommended action."""
     st = ctx.st
-    widths = (10, 22, 9, 50, 64, 36)
+    widths = (10, 22, 9, 50, 64, 36, 24)
     ws = start_sheet(wb, ctx, "Risk Flags", "Risk flags", widths)
     header(ws, ctx, HEADER_ROW, RISK_FLAG_HEADERS)
     wrap = st.cell(wrap=True)
-    rows = [(f.contract_id, f.code, f.severity, f.detail, f.evidence, f.action)
-            for f in ctx.flags]
+    rows = [(f.contract_id, f.code, f.severity, f.detail, f.evidence, f.action, f.issue_name)
+            for f in risk_flag_order(ctx.flags)]
     end = write_rows(ws, ctx, HEADER_ROW + 1, rows,
-                     (st.cell(), st.cell(), lambda v: st.rag(v), wrap, wrap, wrap))
+                     (st.cell(), st.cell(), lambda v: st.rag(v), wrap, wrap, wrap, wrap))
     ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(RISK_FLAG_HEADERS) - 1)
     if not rows:
         put(ws, end + 1, 0, "No flags were raised this quarter.", st.note())

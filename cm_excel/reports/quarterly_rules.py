@@ -6,7 +6,7 @@ and the recommended actions of the dispute resolution procedure.
 
 from __future__ import annotations
 
-from ..flags import ACTION_MEANING, ACTIONS, CATALOGUE
+from ..flags import ACTION_MEANING, ACTIONS, CATALOGUE, DISPUTE_STAGES
 from ..portfolio.rag import day
 from ..register.convert import is_share_knob
 from ..register.schema import KNOBS
@@ -37,7 +37,34 @@ RAG_RULES = (
      "time) on or before that day."),
     ("Which return counts", "Only accepted returns supply figures; a later accepted version "
      "supersedes an earlier one (the changes are listed as restatements)."),
+    ("One issue, one line", "Flags of one contract about the same thing (a KPI red, red again "
+     "and significant; an overspend that is also significant; a return late and missing) "
+     "share an Issue on the Risk Flags sheet. The Summary, the cover note and the console "
+     "show one line per issue, with its highest severity and its strongest recommended "
+     "action."),
 )
+
+LADDER_INTRO = (
+    "Strategy 5.0 keeps the dispute resolution procedure for issues 'that it has not been "
+    "possible, or it would not be appropriate, to seek to resolve through the normal contract "
+    "management process'. So each flag recommends the first rung that fits, mildest first; "
+    "an issue's line takes the strongest action of its flags.")
+
+OPEN_DISPUTE = (
+    "Open dispute on the contract",
+    "A flag (other than Monitor) on a contract whose register Disputes sheet has an open "
+    "dispute recommends the next stage of that dispute, naming its Disputes row, not a fresh "
+    "informal procedure. Where it has got to is read from the row: informal route, the "
+    "informal procedure; formal route, SMG's agreement, then the written notice and the "
+    "meeting once their dates are recorded, and later stages from the Stage words (action "
+    "plan, mediation or CEDR, arbitration, litigation, exclusion). A significant failure adds "
+    "that the PCC may authorise a higher stage, or terminate the contract.")
+
+
+def _stage_rows():
+    """(stage reached, what comes next) for each stage of the dispute procedure."""
+    return [(f"At: {reached}", f"Next: {step[0].upper() + step[1:]}.")
+            for reached, step in DISPUTE_STAGES]
 
 
 def _knob_value(knob, value) -> object:
@@ -89,5 +116,10 @@ def write_rules(wb, ctx: SheetContext) -> None:
     ws.autofilter(flags_header, 0, row - 1, 4)
     row += 1
 
-    section(ws, ctx, row, "Recommended actions: the dispute resolution procedure (strategy §5)", 4)
-    _wide_rows(ws, ctx, row + 1, [(a, ACTION_MEANING[a]) for a in ACTIONS], widths)
+    section(ws, ctx, row, "Recommended actions: the escalation ladder (strategy §5)", 4)
+    row = _wide_rows(ws, ctx, row + 1, [("How the ladder is used", LADDER_INTRO)], widths)
+    row = _wide_rows(ws, ctx, row, [(a, ACTION_MEANING[a]) for a in ACTIONS], widths) + 1
+
+    section(ws, ctx, row, "An open dispute: its next stage (strategy §5.2 steps 1-9)", 4)
+    row = _wide_rows(ws, ctx, row + 1, [OPEN_DISPUTE], widths)
+    _wide_rows(ws, ctx, row, _stage_rows(), widths)
