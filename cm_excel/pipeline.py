@@ -38,7 +38,7 @@ from .ledger.queries import (ACCEPTED, HELD, REJECTED, LedgerHistory, Submission
                              current_submission, findings_of, next_version, submission_by_sha)
 from .ledger.record import Recorded, record, set_feedback_path
 from .lock import workspace_lock
-from .periods import Period
+from .periods import Period, has_ended
 from .register.model import Register
 from .reports.feedback import feedback_path, needs_feedback, write_feedback
 from .findings import Finding, Level, sort_key
@@ -423,13 +423,19 @@ def _join(*parts: str) -> str:
 
 
 def consolidate(workspace: Workspace, register: Register, period: Period, *, as_of: date,
-                now: datetime | None = None, progress=None):
+                now: datetime | None = None, progress=None, provisional: bool = False):
     """Ingest the inbox, then write the quarter's SMG workbook and cover note.
 
     Returns (IngestReport, ConsolidationResult). Rejected or missing returns are reported in
-    the workbook, not raised.
+    the workbook, not raised. A quarter that has not ended by ``as_of`` is consolidated only
+    when ``provisional`` is asked for (UsageError otherwise, before anything is done).
     """
     from .reports.consolidate import consolidate_quarter
+
+    if not provisional and not has_ended(period, as_of):
+        raise UsageError(f"{period.label} has not ended by {as_of.day} {as_of:%b %Y} (it "
+                         f"ends {period.end.day} {period.end:%b %Y}); consolidate it early "
+                         "with --provisional")
 
     report = ingest(workspace, register, now=now, progress=progress)
     result = consolidate_quarter(workspace, register, period, as_of=as_of, progress=progress)
