@@ -29,7 +29,7 @@ from pathlib import Path
 
 from . import archive
 from .errors import UsageError
-from .held import held_finding, uk_date
+from .held import hold_findings
 from .intake.discover import discover
 from .intake.reader import ReadFailure, read_return_bytes
 from .intake.safety import check_bytes, load_bounded
@@ -299,11 +299,9 @@ class _Run:
     def _accept(self, path: Path, result: ValidationResult, received_at: datetime,
                 replaces: int | None) -> FileOutcome:
         current = current_submission(self.conn, result.contract_id, result.period, result.kind)
-        extra: list[Finding] = []
-        status = ACCEPTED
-        if current is not None and uk_date(received_at) > result.period.next().end:
-            status = HELD
-            extra.append(held_finding(result, received_at, current))
+        extra = hold_findings(self.conn, result, path.name, received_at, current,
+                              self.register.contracts)
+        status = HELD if extra else ACCEPTED
         version = next_version(self.conn, result.contract_id, result.period, result.kind)
         target = archive.archive_target(self.ws, result.period, result.contract_id, result.kind,
                                         version, result.sha256)
@@ -319,7 +317,7 @@ class _Run:
                       feedback_path=self._rel(fb), extra_findings=extra, replaces=replaces)
         removed = archive.remove_archived(path, copy.path, result.sha256)
         if status == HELD:
-            outcome, note = Outcome.HELD, extra[0].message
+            outcome, note = Outcome.HELD, _join(*(f.message for f in extra))
         elif result.findings:
             outcome, note = Outcome.ACCEPTED_WITH_NOTES, ""
         else:

@@ -64,10 +64,10 @@ def test_templates_prints_the_resolved_period(tmp_path):
     ws = tmp_path / "ws"
     CliRunner().invoke(cli, ["init", str(ws)])
     result = CliRunner().invoke(cli, ["--workspace", str(ws), "--as-of", "2026-11-25",
-                                      "templates", "Q2"])
+                                      "templates", "Q3"])
     assert result.exit_code == 0, result.output
-    assert "2026-27 Q2 (1 Jul 2026 to 30 Sep 2026)" in result.output
-    written = sorted((ws / "outbox" / "templates" / "2026-27-Q2").glob("*.xlsx"))
+    assert "2026-27 Q3 (1 Oct 2026 to 31 Dec 2026)" in result.output  # the coming Q3
+    written = sorted((ws / "outbox" / "templates" / "2026-27-Q3").glob("*.xlsx"))
     assert written and len(written) % 2 == 0
 
 
