@@ -361,7 +361,7 @@ def consolidate(obj: Context, quarter, year, strict, provisional):
 
 @cli.group(cls=CmGroup, nested=True)
 def held():
-    """Late resubmissions held for a decision (a return for a long-closed quarter).
+    """Returns held for a decision: late resubmissions, and files that may be the wrong one.
 
     Example:
 
@@ -372,7 +372,7 @@ def held():
 @held.command("list")
 @click.pass_obj
 def held_list(obj: Context):
-    """List held resubmissions.
+    """List held returns, each with why it is held.
 
     Example:
 
@@ -382,7 +382,7 @@ def held_list(obj: Context):
 
     rows = list_held(obj.workspace)
     if not rows:
-        click.echo("No resubmissions are held.")
+        click.echo("No returns are held.")
     for row in rows:
         click.echo(f"  {row}")
 

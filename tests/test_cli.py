@@ -100,7 +100,7 @@ def test_held_resubmission_listed_then_applied_through_the_cli(tmp_path):
     assert applied.exit_code == 0, applied.output
     assert "SUPPORTED Actual" in applied.output and "-> 700" in applied.output
     again = CliRunner().invoke(cli, ["--workspace", str(ws.root), "held", "list"])
-    assert "No resubmissions are held." in again.output
+    assert "No returns are held." in again.output
     unknown = CliRunner().invoke(cli, ["--workspace", str(ws.root), "held", "decline", "999"])
     assert unknown.exit_code != 0 and "Traceback" not in unknown.output
 
