@@ -14,7 +14,7 @@ import click
 
 from . import __version__
 from .errors import CmExcelError, RegisterError
-from .periods import Period, parse_period
+from .periods import ISSUE, REPORT, Period, parse_period
 from .workspace import Workspace
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERNAL = 0, 1, 70  # usage errors exit 2 (click, UsageError)
@@ -35,8 +35,9 @@ class Context:
 
         return read_register(self.workspace.require_register())
 
-    def period(self, quarter: str, year: str | None) -> Period:
-        period = parse_period(quarter, year, self.as_of)
+    def period(self, quarter: str, year: str | None, purpose: str = REPORT) -> Period:
+        """The period a QUARTER argument means (periods.parse_period), printed with its dates."""
+        period = parse_period(quarter, year, self.as_of, purpose)
         click.echo(f"Period: {period.describe()}", err=True)
         return period
 
@@ -88,8 +89,56 @@ class TerminalProgress:
             click.echo(info["text"], err=True)
 
 
+def _set_global(ctx, param, value):
+    """--workspace, --as-of and --debug given after a command name: they win over the ones
+    given before it (the root's callback has made ctx.obj by the time these are parsed)."""
+    if value is None or value is False or not isinstance(ctx.obj, Context):
+        return
+    if param.name == "as_of":
+        ctx.obj.as_of = _parse_date(ctx, param, value)
+    elif param.name == "workspace":
+        ctx.obj.workspace_arg = value
+    else:
+        ctx.obj.debug = True
+
+
+def _global_options() -> list[click.Option]:
+    """The global options, accepted after any command name as well as before it."""
+    common = {"expose_value": False, "callback": _set_global}
+    return [
+        click.Option(["--workspace"], metavar="DIR", help="Workspace folder (default: "
+                     "$CM_EXCEL_WORKSPACE, else the current folder).", **common),
+        click.Option(["--as-of", "as_of"], metavar="YYYY-MM-DD",
+                     help="The date the run speaks for (default: today).", **common),
+        click.Option(["--debug"], is_flag=True, default=None,
+                     help="Show full tracebacks on failure.", **common),
+    ]
+
+
+class CmCommand(click.Command):
+    """A command that also takes the global options after its name."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params += _global_options()
+
+
+def _debugging(ctx) -> bool:
+    root = ctx.find_root()
+    return bool(root.params.get("debug") or getattr(root.obj, "debug", False))
+
+
 class CmGroup(click.Group):
-    """Turns "cannot go on" exceptions into one line and an exit code; tracebacks only with --debug."""
+    """Turns "cannot go on" exceptions into one line and an exit code; tracebacks only with --debug.
+
+    Its commands and subgroups take the global options after their names too."""
+
+    command_class = CmCommand
+
+    def __init__(self, *args, nested: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if nested:  # the root group has the global options already, as its own
+            self.params += _global_options()
 
     def invoke(self, ctx):
         try:
@@ -97,19 +146,19 @@ class CmGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except RegisterError as exc:
-            if ctx.find_root().params.get("debug"):
+            if _debugging(ctx):
                 raise
             click.echo(f"Error: {exc}:", err=True)
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             ctx.exit(exc.exit_code)
         except CmExcelError as exc:
-            if ctx.find_root().params.get("debug"):
+            if _debugging(ctx):
                 raise
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:  # the last line of defence: no tracebacks without --debug
-            if ctx.find_root().params.get("debug"):
+            if _debugging(ctx):
                 raise
             click.echo(f"Internal error: {type(exc).__name__}: {exc} (run again with --debug "
                        "for details, and please report it)", err=True)
@@ -162,22 +211,33 @@ def init(obj: Context, directory):
 @cli.command()
 @click.argument("quarter")
 @click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27.")
+@click.option("--skip-incomplete", is_flag=True,
+              help="Leave out contracts with no SLA KPIs or budget lines (default: write "
+                   "nothing and exit 1).")
 @click.pass_obj
-def templates(obj: Context, quarter, year):
+def templates(obj: Context, quarter, year, skip_incomplete):
     """Write personalised performance and financial templates for every active contract.
 
-    Files land in outbox/templates/<FY>-<Q>/, two per contract, ready to email.
+    Files land in outbox/templates/<FY>-<Q>/, two per contract, ready to email. QUARTER
+    alone (Q3) is the quarter of that name now running, or the next to come.
 
     Example:
 
         cm-excel templates Q3 --year 2026
     """
-    from .templates.writer import write_templates
+    from .templates.writer import template_gaps, write_templates
 
     register = obj.register()
-    period = obj.period(quarter, year)
+    period = obj.period(quarter, year, ISSUE)
+    gaps = template_gaps(register, period)
+    for gap in gaps:
+        click.echo(f"{'Skipped' if skip_incomplete else 'Incomplete'}: {gap.line()}", err=True)
+    if gaps and not skip_incomplete:
+        click.echo("Error: no templates written; complete the register, or write the others "
+                   "with --skip-incomplete", err=True)
+        sys.exit(EXIT_FAILED)
     out_dir = obj.workspace.templates_dir(period)
-    paths = write_templates(register, period, out_dir)
+    paths = write_templates(register, period, out_dir, skip={g.contract_id for g in gaps})
     contracts = len(paths) // 2
     click.echo(f"Wrote {len(paths)} templates for {contracts} active contracts to {out_dir}")
     for path in paths:
@@ -252,6 +312,8 @@ def _render_ingest(report) -> None:
 def status(obj: Context, quarter, year):
     """Show, per contract, which returns are expected, in, accepted, late or missing.
 
+    QUARTER alone (Q3) is the latest quarter of that name that has ended.
+
     Example:
 
         cm-excel status Q3 --year 2026
@@ -271,10 +333,14 @@ def status(obj: Context, quarter, year):
 @click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27.")
 @click.option("--strict", is_flag=True,
               help="Exit 1 when any return is rejected or missing (default: report them).")
+@click.option("--provisional", is_flag=True,
+              help="Consolidate a quarter that has not ended yet, marked provisional.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF of the workbook (needs LibreOffice).")
 @click.pass_obj
-def consolidate(obj: Context, quarter, year, strict, pdf):
+def consolidate(obj: Context, quarter, year, strict, provisional, pdf):
     """Ingest the inbox, then write the quarterly SMG workbook and cover note to outbox/.
+
+    QUARTER alone (Q3) is the latest quarter of that name that has ended.
 
     Example:
 
@@ -286,7 +352,7 @@ def consolidate(obj: Context, quarter, year, strict, pdf):
     register = obj.register()
     period = obj.period(quarter, year)
     report, result = run_consolidate(obj.workspace, register, period, as_of=obj.as_of,
-                                     progress=TerminalProgress())
+                                     progress=TerminalProgress(), provisional=provisional)
     _render_ingest(report)
     for line in consolidation_summary(result):
         click.echo(line)
@@ -329,9 +395,9 @@ def mail(obj: Context, quarter, year):
         click.echo(line)
 
 
-@cli.group(cls=CmGroup)
+@cli.group(cls=CmGroup, nested=True)
 def held():
-    """Late resubmissions held for a decision (a return for a long-closed quarter).
+    """Returns held for a decision: late resubmissions, and files that may be the wrong one.
 
     Example:
 
@@ -342,7 +408,7 @@ def held():
 @held.command("list")
 @click.pass_obj
 def held_list(obj: Context):
-    """List held resubmissions.
+    """List held returns, each with why it is held.
 
     Example:
 
@@ -352,7 +418,7 @@ def held_list(obj: Context):
 
     rows = list_held(obj.workspace)
     if not rows:
-        click.echo("No resubmissions are held.")
+        click.echo("No returns are held.")
     for row in rows:
         click.echo(f"  {row}")
 

@@ -105,8 +105,10 @@ def period_of(day: date) -> Period:
     return Period(fy, quarter)
 
 
+# ``Q3``, ``2026-27 Q3``, ``2026 Q3`` and ``2026-27-Q3`` (the folder-name form).
 _PERIOD_RE = re.compile(
-    r"^\s*(?:(?:FY\s*)?(?P<fy>\d{4})(?:\s*[-/]\s*(?P<fy2>\d{2}|\d{4}))?\s*)?Q(?P<q>[1-4])\s*$",
+    r"^\s*(?:(?:FY\s*)?(?P<fy>\d{4})(?:\s*[-/]\s*(?P<fy2>\d{2}|\d{4}))?\s*[-_]?\s*)?"
+    r"Q(?P<q>[1-4])\s*$",
     re.IGNORECASE,
 )
 
@@ -123,15 +125,25 @@ def parse_fy(text: str | int) -> int:
     return fy
 
 
-def parse_period(text: str, year: str | int | None = None, as_of: date | None = None) -> Period:
-    """Parse ``Q3``, ``2026-27 Q3`` or ``2026 Q3``.
+# What a bare quarter (``Q3`` without a year) means depends on what it is for.
+ISSUE = "issue"  # templates: the quarter of that name now running, or the next to come
+REPORT = "report"  # returns, status, consolidation: the latest of that name that has ended
 
-    ``year`` (``--year``) fixes the financial year. A bare quarter without a year is the
-    most recent quarter of that name that has ended by ``as_of``. Raises UsageError.
+
+def parse_period(text: str, year: str | int | None = None, as_of: date | None = None,
+                 purpose: str = REPORT) -> Period:
+    """Parse ``Q3``, ``2026-27 Q3``, ``2026 Q3`` or ``2026-27-Q3``.
+
+    ``year`` (``--year``) fixes the financial year. A bare quarter without a year is
+    resolved against ``as_of`` (a quarter has ended by ``as_of`` when its last day is on or
+    before it): for ``REPORT``, the most recent quarter of that name that has ended; for
+    ``ISSUE``, the one of that name that has not ended (running, or next to come).
+    Raises UsageError for text that is not a quarter, and for a bare quarter that resolves
+    to a period more than a year from ``as_of`` (``year`` is needed then).
     """
     m = _PERIOD_RE.match(str(text))
     if not m:
-        raise UsageError(f"'{text}' is not a quarter; write Q3 or 2026-27 Q3")
+        raise UsageError(f"'{text}' is not a quarter; write Q3, 2026-27 Q3 or 2026-27-Q3")
     quarter = int(m.group("q"))
     if m.group("fy"):
         fy = parse_fy(m.group("fy") + (f"-{m.group('fy2')}" if m.group("fy2") else ""))
@@ -141,10 +153,47 @@ def parse_period(text: str, year: str | int | None = None, as_of: date | None = 
     if year is not None:
         return Period(parse_fy(year), quarter)
     as_of = as_of or date.today()
+    period = resolve_quarter(quarter, as_of, purpose)
+    if more_than_a_year_from(period, as_of):
+        other = resolve_quarter(quarter, as_of, ISSUE if purpose == REPORT else REPORT)
+        raise UsageError(
+            f"'{text}' would mean {period.describe()}, more than a year from "
+            f"{_day(as_of)}; say which with --year (--year {period.fy} for that one, "
+            f"--year {other.fy} for {other.label})")
+    return period
+
+
+def resolve_quarter(quarter: int, as_of: date, purpose: str = REPORT) -> Period:
+    """The quarter named ``Q<quarter>`` that a bare quarter means on ``as_of`` (see
+    ``parse_period``)."""
     candidate = Period(fy_of(as_of), quarter)
+    if purpose == ISSUE:
+        while candidate.end <= as_of:  # ended: the next one of that name
+            candidate = candidate.shift(4)
+        while candidate.shift(-4).end > as_of:  # an earlier one of that name has not ended
+            candidate = candidate.shift(-4)
+        return candidate
     while candidate.end > as_of:
         candidate = candidate.shift(-4)
     return candidate
+
+
+def more_than_a_year_from(period: Period, as_of: date) -> bool:
+    """True when ``period`` began more than a year before ``as_of`` or ends more than a
+    year after it."""
+    return period.start < _years_later(as_of, -1) or period.end > _years_later(as_of, 1)
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def has_ended(period: Period, as_of: date) -> bool:
+    """A quarter has ended by ``as_of`` when its last day is on or before ``as_of``."""
+    return period.end <= as_of
 
 
 def parse_period_label(text: str) -> Period | None:

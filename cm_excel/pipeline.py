@@ -29,7 +29,7 @@ from pathlib import Path
 
 from . import archive
 from .errors import UsageError
-from .held import held_finding, uk_date
+from .held import hold_findings
 from .intake.discover import discover
 from .intake.reader import ReadFailure, read_return_bytes
 from .intake.safety import check_bytes, load_bounded
@@ -38,7 +38,7 @@ from .ledger.queries import (ACCEPTED, HELD, REJECTED, LedgerHistory, Submission
                              current_submission, findings_of, next_version, submission_by_sha)
 from .ledger.record import Recorded, record, set_feedback_path
 from .lock import workspace_lock
-from .periods import Period
+from .periods import Period, has_ended
 from .register.model import Register
 from .reports.feedback import feedback_path, needs_feedback, write_feedback
 from .findings import Finding, Level, sort_key
@@ -299,11 +299,9 @@ class _Run:
     def _accept(self, path: Path, result: ValidationResult, received_at: datetime,
                 replaces: int | None) -> FileOutcome:
         current = current_submission(self.conn, result.contract_id, result.period, result.kind)
-        extra: list[Finding] = []
-        status = ACCEPTED
-        if current is not None and uk_date(received_at) > result.period.next().end:
-            status = HELD
-            extra.append(held_finding(result, received_at, current))
+        extra = hold_findings(self.conn, result, path.name, received_at, current,
+                              self.register.contracts)
+        status = HELD if extra else ACCEPTED
         version = next_version(self.conn, result.contract_id, result.period, result.kind)
         target = archive.archive_target(self.ws, result.period, result.contract_id, result.kind,
                                         version, result.sha256)
@@ -319,7 +317,7 @@ class _Run:
                       feedback_path=self._rel(fb), extra_findings=extra, replaces=replaces)
         removed = archive.remove_archived(path, copy.path, result.sha256)
         if status == HELD:
-            outcome, note = Outcome.HELD, extra[0].message
+            outcome, note = Outcome.HELD, _join(*(f.message for f in extra))
         elif result.findings:
             outcome, note = Outcome.ACCEPTED_WITH_NOTES, ""
         else:
@@ -423,13 +421,19 @@ def _join(*parts: str) -> str:
 
 
 def consolidate(workspace: Workspace, register: Register, period: Period, *, as_of: date,
-                now: datetime | None = None, progress=None):
+                now: datetime | None = None, progress=None, provisional: bool = False):
     """Ingest the inbox, then write the quarter's SMG workbook and cover note.
 
     Returns (IngestReport, ConsolidationResult). Rejected or missing returns are reported in
-    the workbook, not raised.
+    the workbook, not raised. A quarter that has not ended by ``as_of`` is consolidated only
+    when ``provisional`` is asked for (UsageError otherwise, before anything is done).
     """
     from .reports.consolidate import consolidate_quarter
+
+    if not provisional and not has_ended(period, as_of):
+        raise UsageError(f"{period.label} has not ended by {as_of.day} {as_of:%b %Y} (it "
+                         f"ends {period.end.day} {period.end:%b %Y}); consolidate it early "
+                         "with --provisional")
 
     report = ingest(workspace, register, now=now, progress=progress)
     result = consolidate_quarter(workspace, register, period, as_of=as_of, progress=progress)

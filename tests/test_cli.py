@@ -64,10 +64,10 @@ def test_templates_prints_the_resolved_period(tmp_path):
     ws = tmp_path / "ws"
     CliRunner().invoke(cli, ["init", str(ws)])
     result = CliRunner().invoke(cli, ["--workspace", str(ws), "--as-of", "2026-11-25",
-                                      "templates", "Q2"])
+                                      "templates", "Q3"])
     assert result.exit_code == 0, result.output
-    assert "2026-27 Q2 (1 Jul 2026 to 30 Sep 2026)" in result.output
-    written = sorted((ws / "outbox" / "templates" / "2026-27-Q2").glob("*.xlsx"))
+    assert "2026-27 Q3 (1 Oct 2026 to 31 Dec 2026)" in result.output  # the coming Q3
+    written = sorted((ws / "outbox" / "templates" / "2026-27-Q3").glob("*.xlsx"))
     assert written and len(written) % 2 == 0
 
 
@@ -100,7 +100,7 @@ def test_held_resubmission_listed_then_applied_through_the_cli(tmp_path):
     assert applied.exit_code == 0, applied.output
     assert "SUPPORTED Actual" in applied.output and "-> 700" in applied.output
     again = CliRunner().invoke(cli, ["--workspace", str(ws.root), "held", "list"])
-    assert "No resubmissions are held." in again.output
+    assert "No returns are held." in again.output
     unknown = CliRunner().invoke(cli, ["--workspace", str(ws.root), "held", "decline", "999"])
     assert unknown.exit_code != 0 and "Traceback" not in unknown.output
 

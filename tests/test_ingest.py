@@ -248,7 +248,9 @@ def test_a_late_resubmission_is_held_then_applied(ws, register):
     conn.close()
     assert [s.id for s in held_returns(ws)] == [held.id]
     listed = list_held(ws)
-    assert len(listed) == 1 and f"#{held.id} VS-001 performance 2026-27 Q3 v2" in listed[0]
+    # the held return, then why it is held (one indented line per reason)
+    assert len(listed) == 2 and f"#{held.id} VS-001 performance 2026-27 Q3 v2" in listed[0]
+    assert listed[1].startswith("    held: ")
 
     done = resolve_held(ws, late_sha[:10], apply=True)
     assert "SUPPORTED Actual: 630 -> 700" in str(done) and done.applied

@@ -6,8 +6,9 @@ import pytest
 
 from cm_excel.errors import UsageError
 from cm_excel.periods import (
-    Period, add_working_days, fy_of, is_working_day, parse_fy, parse_period,
-    parse_period_label, period_of, return_deadline, working_days_between,
+    ISSUE, REPORT, Period, add_working_days, fy_of, has_ended, is_working_day,
+    more_than_a_year_from, parse_fy, parse_period, parse_period_label, period_of,
+    return_deadline, working_days_between,
 )
 
 
@@ -47,18 +48,60 @@ def test_period_of_a_day(day, expected):
 
 
 @pytest.mark.parametrize("text, year, as_of, expected", [
-    ("Q3", None, date(2026, 11, 25), Period(2025, 3)),  # Q3 2026-27 has not ended yet
     ("Q3", None, date(2026, 12, 31), Period(2026, 3)),  # ended that day
     ("Q3", None, date(2027, 1, 5), Period(2026, 3)),
     ("Q4", None, date(2027, 4, 1), Period(2026, 4)),
-    ("Q1", None, date(2026, 6, 29), Period(2025, 1)),
+    ("Q2", None, date(2026, 12, 1), Period(2026, 2)),
+    ("Q4", None, date(2026, 12, 1), Period(2025, 4)),
+    ("Q1", None, date(2026, 6, 30), Period(2026, 1)),
     ("q2", "2026", None, Period(2026, 2)),
     ("Q3", "2026-27", None, Period(2026, 3)),
     ("2026-27 Q3", None, None, Period(2026, 3)),
+    ("2026-27-Q3", None, None, Period(2026, 3)),  # the engine's own folder name
+    ("2026-27_q3", None, None, Period(2026, 3)),
     ("2026 Q4", None, None, Period(2026, 4)),
 ])
-def test_parse_period(text, year, as_of, expected):
+def test_parse_period_for_reports_is_the_latest_ended(text, year, as_of, expected):
     assert parse_period(text, year, as_of) == expected
+    assert parse_period(text, year, as_of, REPORT) == expected
+
+
+@pytest.mark.parametrize("text, as_of, expected", [
+    ("Q3", date(2026, 12, 1), Period(2026, 3)),  # running: the one about to be issued
+    ("Q3", date(2026, 12, 30), Period(2026, 3)),  # its last day but one
+    ("Q3", date(2026, 12, 31), Period(2027, 3)),  # ended that day: the next Q3
+    ("Q3", date(2026, 8, 15), Period(2026, 3)),  # next to come
+    ("Q4", date(2026, 12, 1), Period(2026, 4)),
+    ("Q1", date(2026, 12, 1), Period(2027, 1)),
+    ("Q2", date(2026, 12, 1), Period(2027, 2)),
+    ("Q4", date(2027, 3, 31), Period(2027, 4)),
+])
+def test_parse_period_for_templates_is_running_or_next(text, as_of, expected):
+    assert parse_period(text, None, as_of, ISSUE) == expected
+
+
+@pytest.mark.parametrize("text, as_of, purpose", [
+    ("Q3", date(2026, 11, 25), REPORT),  # the last ended Q3 began 14 months before
+    ("Q1", date(2026, 6, 29), REPORT),
+    ("Q2", date(2026, 9, 29), REPORT),
+])
+def test_a_bare_quarter_more_than_a_year_away_needs_a_year(text, as_of, purpose):
+    with pytest.raises(UsageError) as exc:
+        parse_period(text, None, as_of, purpose)
+    assert "--year" in str(exc.value)
+    # with the year it is accepted, whatever as-of
+    assert parse_period(text, "2025", as_of, purpose) == Period(2025, int(text[1]))
+
+
+def test_more_than_a_year_from():
+    as_of = date(2026, 12, 1)
+    assert not more_than_a_year_from(Period(2025, 4), as_of)  # began 1 Jan 2026
+    assert more_than_a_year_from(Period(2025, 3), as_of)  # began 1 Oct 2025
+    assert not more_than_a_year_from(Period(2027, 2), as_of)  # ends 30 Sep 2027
+    assert more_than_a_year_from(Period(2027, 3), as_of)  # ends 31 Dec 2027
+    assert not more_than_a_year_from(Period(2027, 3), date(2026, 12, 31))  # a year exactly
+    assert not more_than_a_year_from(Period(2023, 1), date(2024, 2, 29))  # 29 Feb: 28 Feb
+    assert more_than_a_year_from(Period(2022, 4), date(2024, 2, 29))
 
 
 @pytest.mark.parametrize("text, year", [("Q5", None), ("quarter 3", None), ("Q3", "26"),
@@ -71,6 +114,7 @@ def test_bad_periods_are_usage_errors(text, year):
 def test_parse_fy_and_labels():
     assert parse_fy("2026-27") == parse_fy(2026) == parse_fy("2026/2027") == 2026
     assert parse_period_label("2026-27 Q3") == Period(2026, 3)
+    assert parse_period_label("2026-27-Q3") == Period(2026, 3)
     assert parse_period_label("Q3") is None
     assert parse_period_label("nonsense") is None
 
@@ -100,3 +144,8 @@ def test_return_deadline_across_easter():
 
 def test_working_days_between_is_zero_backwards():
     assert working_days_between(date(2026, 5, 5), date(2026, 5, 1)) == 0
+
+
+def test_a_quarter_has_ended_on_its_last_day():
+    assert not has_ended(Period(2026, 3), date(2026, 12, 30))
+    assert has_ended(Period(2026, 3), date(2026, 12, 31))

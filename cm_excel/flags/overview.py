@@ -5,7 +5,8 @@
   performance return is missing, rejected or held after its deadline; "Awaited" before it.
 - Finance RAG: Red or Amber as the worst finance flag (FINANCE_OVERSPEND,
   FINANCE_UNDERSPEND, FORECAST_OVER_VALUE), else Green; "No return" / "Awaited" likewise.
-- Overall: the worst severity of all the contract's flags, else Green.
+- Overall: the worst severity of all the contract's flags; with none, "Awaited" while a
+  return is awaited (an unfinished quarter is never Green), else Green.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class ContractOverview:
     contract: "Contract"
     performance_rag: str
     finance_rag: str
-    overall: str  # Green / Amber / Red
+    overall: str  # Green / Amber / Red, or Awaited
     flags: tuple[Flag, ...]
     action: str  # the most serious recommended action (Monitor when no flags)
 
@@ -81,7 +82,8 @@ def contract_overview(data: "QuarterData", flags: list[Flag]) -> list[ContractOv
         if fin is None:
             fin = worst_severity(f.severity for f in mine if f.code in FINANCE_CODES) or GREEN
 
-        overall = worst_severity(f.severity for f in mine) or GREEN
+        overall = worst_severity(f.severity for f in mine) or (
+            AWAITED if AWAITED in (perf, fin) else GREEN)
         out.append(ContractOverview(contract, perf, fin, overall, mine,
                                     most_serious_action(f.action for f in mine)))
     return out

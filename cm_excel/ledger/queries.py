@@ -196,3 +196,23 @@ class LedgerHistory:
             " AND s.fy = ? AND s.quarter = ? AND k.kpi_code = ? ORDER BY s.version DESC LIMIT 1",
             (contract_id, prev.fy, prev.quarter, kpi_code)).fetchone()
         return None if row is None else row[0]
+
+
+# --- figures, to compare a resubmission with the accepted return -----------------------
+
+# The provider's own figures (targets, amber lines and budgets are the register's).
+KPI_FIGURES = ("numerator", "denominator", "actual")
+LINE_FIGURES = ("quarter_actual", "ytd_actual", "forecast_outturn")
+
+
+def figures_of(conn: sqlite3.Connection, submission_id: int) -> dict[str, float | None]:
+    """``{"CONTACT48 numerator": 180.0, "Staff ytd_actual": 1200.0, ...}``: every KPI and
+    financial figure recorded for a submission."""
+    out: dict[str, float | None] = {}
+    for table, key, fields in (("kpi_values", "kpi_code", KPI_FIGURES),
+                               ("financial_lines", "budget_line", LINE_FIGURES)):
+        rows = conn.execute(f"SELECT {key}, {', '.join(fields)} FROM {table}"
+                            " WHERE submission_id = ? ORDER BY rowid", (submission_id,))
+        for row in rows:
+            out.update({f"{row[0]} {f}": row[f] for f in fields})
+    return out

@@ -20,6 +20,7 @@ from ..periods import Period
 from ..register.model import Register
 from ..workspace import Workspace
 from .cover import cover_name, write_cover
+from ..portfolio.provisional import provisional_note
 from ..portfolio.quarter import QuarterData
 from ..ledger.quarter_loader import load_quarter
 from .quarterly import workbook_name, write_quarterly
@@ -52,6 +53,8 @@ class ConsolidationResult:
     flags_by_code: dict[str, int] = field(default_factory=dict)
     issues: int = 0  # flags grouped one per issue
     attention: tuple[str, ...] = ()  # one line per issue needing SMG's attention first
+    contracts_awaited: int = 0  # no flag, and a return not yet due: neither Green nor RAG
+    provisional: str | None = None  # portfolio.provisional.provisional_note, when it applies
 
     @property
     def paths(self) -> tuple[Path, Path]:
@@ -67,11 +70,13 @@ class ConsolidationResult:
 
     def lines(self) -> list[str]:
         """A few lines for a terminal."""
+        awaited = f", awaited {self.contracts_awaited}" if self.contracts_awaited else ""
         return [
             f"{self.period.describe()}, as of {self.as_of.isoformat()} "
             f"(returns due by {self.deadline.isoformat()})",
+            *([self.provisional] if self.provisional else []),
             f"Contracts: {self.contracts} (green {self.contracts_green}, amber "
-            f"{self.contracts_amber}, red {self.contracts_red})",
+            f"{self.contracts_amber}, red {self.contracts_red}{awaited})",
             f"Returns: {self.returns_expected} expected, {self.returns_received} received, "
             f"{self.returns_accepted} accepted ({self.returns_late} late), "
             f"{self.returns_rejected} rejected, {self.returns_missing} missing, "
@@ -151,4 +156,6 @@ def consolidate_quarter(workspace: Workspace, register: Register, period: Period
         returns_not_yet_due=counts["not_yet_due"],
         flags_by_code=dict(sorted(Counter(f.code for f in flags).items())),
         issues=len(issues), attention=tuple(i.line() for i in issues if i.needs_smg),
+        contracts_awaited=overall["Awaited"],
+        provisional=provisional_note(period, as_of, data.deadline),
     )

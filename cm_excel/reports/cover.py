@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..atomic import write_text_atomic
 from ..flags import ACTION_RANK, FORMAL, Flag, contract_overview, group_issues
 from ..register.model import Settings
+from ..portfolio.provisional import provisional_note
 from ..portfolio.quarter import QuarterData
 from .xlsx_style import GREY, RAG_COLOURS
 
@@ -86,6 +87,7 @@ def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
         "deadline": _day(data.deadline),
         "deadline_days": settings.return_deadline_working_days,
         "workbook_name": workbook_name,
+        "provisional": provisional_note(data.period, data.as_of, data.deadline),
         "contracts": [
             {"id": o.contract_id, "service": o.contract.service, "provider": o.contract.provider,
              "performance": o.performance_rag, "finance": o.finance_rag, "overall": o.overall,

@@ -7,6 +7,7 @@ its attention); Contracts is the same per-contract line with the register's deta
 from __future__ import annotations
 
 from ..flags import group_issues
+from ..portfolio.provisional import provisional_note
 from ..portfolio.rag import day
 from .quarterly_layout import (
     HEADER_ROW, SheetContext, header, rag_or_plain, section, start_sheet, write_rows,
@@ -37,6 +38,8 @@ def write_summary(wb, ctx: SheetContext) -> None:
         ("Returns due by", f"{day(data.deadline)} ({ctx.settings.return_deadline_working_days} "
                            f"working days after quarter end)"),
         ("As of", day(data.as_of)),
+        *([("Provisional", note)] if (note := provisional_note(data.period, data.as_of,
+                                                               data.deadline)) else []),
         ("Prepared from", f"the ledger of accepted returns and {data.register_name}; "
                           f"the Rules sheet gives every threshold"),
     ]

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -53,9 +55,38 @@ PROTECTION = {
 EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 
+@dataclass(frozen=True)
+class TemplateGap:
+    """An active contract whose templates would be empty: what the register lacks for it."""
+
+    contract_id: str
+    missing: tuple[str, ...]  # e.g. "SLA KPIs in force for 2026-27 Q3"
+
+    def line(self) -> str:
+        return f"{self.contract_id}: no {' and no '.join(self.missing)} in the register"
+
+
+def template_gaps(register: Register, period: Period) -> list[TemplateGap]:
+    """Active contracts with no SLA KPIs in force for ``period`` or no budget lines for its
+    financial year, in Contract ID order: their templates would give providers nothing to
+    fill in, so they are not issued until the register has them."""
+    gaps = []
+    for contract in register.active_contracts(period):
+        cid = contract.contract_id
+        missing = []
+        if not register.sla_in_force(cid, period):
+            missing.append(f"SLA KPIs in force for {period.label}")
+        if not register.budget_lines(cid, period.fy):
+            missing.append(f"budget lines for {period.fy_label}")
+        if missing:
+            gaps.append(TemplateGap(cid, tuple(missing)))
+    return gaps
+
+
 def write_templates(register: Register, period: Period, out_dir: str | os.PathLike, *,
                     office_name: str | None = None,
-                    workspace_root: str | os.PathLike | None = None) -> list[Path]:
+                    workspace_root: str | os.PathLike | None = None,
+                    skip: Collection[str] = ()) -> list[Path]:
     """Write a performance and a financial template for every contract active in ``period``.
 
     Files are named by ``contract.template_filename`` inside ``out_dir`` (created if
@@ -63,6 +94,7 @@ def write_templates(register: Register, period: Period, out_dir: str | os.PathLi
     files. ``office_name`` defaults to the register's Settings. The office's instruction
     texts and style are looked up in ``workspace_root``/workbook_templates, by default the
     folder holding the register, then in the shipped defaults.
+    Contracts whose IDs are in ``skip`` (e.g. those of ``template_gaps``) are left out.
     Returns the paths written, in contract order, performance before financial.
     Raises WorkspaceError (an output locked by Excel, a broken style file).
     """
@@ -73,6 +105,8 @@ def write_templates(register: Register, period: Period, out_dir: str | os.PathLi
     out = Path(out_dir)
     written = []
     for contract in register.active_contracts(period):
+        if contract.contract_id in skip:
+            continue
         for kind in tc.KINDS:
             content = template_content(register, contract, period, kind)
             path = out / content.filename

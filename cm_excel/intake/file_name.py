@@ -1,0 +1,49 @@
+"""What a return's file name claims about it: contract IDs and period tokens.
+
+File names can be anything (providers rename files), so a name is only read for what it
+*clearly* says: a contract ID of the register standing as a token of its own
+(``VS-002_performance.xlsx``, ``vs-002 return``), a quarter token (``Q3``, ``2026-27-Q3``,
+``2026-27 Q3``) and a financial year (``2026-27``, ``2026_27``). Ingest compares these
+claims with the workbook's metadata and holds a return whose name disagrees
+(``held.name_findings``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+_QUARTER = re.compile(r"(?<![A-Za-z0-9])Q([1-4])(?![0-9])", re.IGNORECASE)
+_FY = re.compile(r"(?<![0-9])((?:19|20)\d\d)\s*[-_/]\s*(\d\d)(?![0-9])")
+
+
+@dataclass(frozen=True)
+class NameClaims:
+    """What a file name says; empty sets when it says nothing of that kind."""
+
+    contract_ids: frozenset[str]  # register IDs, spelled as in the register
+    quarters: frozenset[int]  # 1..4
+    fys: frozenset[int]  # financial years (start year)
+
+
+def name_claims(name: str, contract_ids: Iterable[str]) -> NameClaims:
+    """The contract IDs (of ``contract_ids``), quarters and financial years named in ``name``.
+
+    An ID found only inside a longer ID that is also found (``VS-001`` in ``VS-001-B``)
+    does not count. A four-digit year followed by two digits counts as a financial year
+    only when they are consecutive years (``2026-27``, not the ``2026-12`` of a date).
+    """
+    stem = PurePath(name).stem
+    spans: list[tuple[int, int, str]] = []
+    for cid in contract_ids:
+        pattern = r"(?<![A-Za-z0-9])" + re.escape(cid) + r"(?![A-Za-z0-9])"
+        spans += [(m.start(), m.end(), cid) for m in re.finditer(pattern, stem, re.IGNORECASE)]
+    ids = frozenset(cid for start, end, cid in spans
+                    if not any(s <= start and end <= e and (e - s) > (end - start)
+                               for s, e, _ in spans))
+    fys = frozenset(int(m.group(1)) for m in _FY.finditer(stem)
+                    if int(m.group(2)) == (int(m.group(1)) + 1) % 100)
+    quarters = frozenset(int(m.group(1)) for m in _QUARTER.finditer(stem))
+    return NameClaims(ids, quarters, fys)
