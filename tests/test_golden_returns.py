@@ -273,7 +273,7 @@ def expected_flags(run: Run) -> list[tuple]:
          NORMAL, "Spending above budget"),
         # Forecast £450,000 is £30,000 over £420,000; not more than 10% of it (£42,000): Amber.
         ("VS-002", "FORECAST_OVER_VALUE", "Amber",
-         "Forecast outturn £450,000 is £30,000 above the annual contract value of £420,000.",
+         "Forecast outturn £450,000 is £30,000 (7%) above the annual contract value of £420,000.",
          f"total of {f2} Finance!F6:F8 = £450,000 against annual contract value £420,000 "
          "(register.xlsx Contracts row 3)", NORMAL, "Spending above budget"),
         # Received Tue 2 Feb 2027 against a deadline of Fri 29 Jan: Mon 1 + Tue 2 = 2 days.

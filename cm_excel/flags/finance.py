@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Iterator
 
 from .catalogue import BY_CODE
 from .model import RED, Flag
-from ..portfolio.rag import beyond, money, percent, variance_share
+from ..portfolio.rag import beyond, money, percent, pounds, variance_share
 
 if TYPE_CHECKING:
     from ..portfolio.quarter import FinanceLine, FinanceTotal, QuarterData
 
 
 OVER_ISSUE = "Spending above budget"
+NAMED_LINES = 3  # budget lines named in a flag's detail, largest variance first
 UNDER_ISSUE = "Spending below budget"
 
 
@@ -84,16 +85,17 @@ def _spend(data: "QuarterData", code: str, over: bool) -> Iterator[Flag]:
         total = data.finance_total(contract.contract_id)
         if total is None:
             continue
-        details, evidence, refs, severe, named = [], [], [], False, []
+        details, evidence, refs, severe = [], [], [], False
+        named: dict[str, float] = {}  # budget line: its largest variance in £
         for scope in SCOPES:
             actual, budget = getattr(total, scope.actual_attr), getattr(total, scope.budget_attr)
             share = variance_share(actual, budget)
             if not _past(share, actual, tol, over):
                 continue
             severe = severe or share is None or beyond(abs(share), 2 * tol)
-            details.append(f"{scope.name} actual {money(actual)} is "
+            details.append(f"{scope.name} actual {pounds(actual)} is "
                            f"{percent(abs(share)) + ' ' + word if share is not None else word} "
-                           f"the {scope.name} budget of {money(budget)}")
+                           f"the {scope.name} budget of {pounds(budget)}")
             span = total.span(scope.actual_header)
             text = (f"{scope.name}: total of {span} = {money(actual)} against budget "
                     f"{money(budget)} ({_signed(share)}; tolerance {percent(tol)})")
@@ -102,16 +104,17 @@ def _spend(data: "QuarterData", code: str, over: bool) -> Iterator[Flag]:
                 text += (f"; {ln.line} {ln.ref(scope.actual_header)} = {money(l_actual)} against "
                          f"{money(l_budget)} ({_signed(variance_share(l_actual, l_budget))})")
                 refs.append(ln.ref(scope.actual_header))
-                if ln.line not in named:
-                    named.append(ln.line)
+                named[ln.line] = max(named.get(ln.line, 0.0), abs(l_actual - l_budget))
             evidence.append(text)
         if not details:
             continue
         spec = BY_CODE[code]
         detail = "; ".join(details)
         detail = detail[0].upper() + detail[1:] + f" (tolerance {percent(tol)})."
-        if named:
-            detail += f" Budget line{'s' if len(named) > 1 else ''}: {', '.join(named)}."
+        if named:  # the few lines most responsible; every one is in the evidence
+            shown = sorted(named, key=lambda line: -named[line])[:NAMED_LINES]
+            more = f" and {len(named) - len(shown)} more" if len(named) > len(shown) else ""
+            detail += f" Budget line{'s' if len(named) > 1 else ''}: {', '.join(shown)}{more}."
         yield Flag(contract.contract_id, code, RED if severe else spec.severity, detail,
                    "; ".join(evidence), spec.action, tuple(refs),
                    issue=OVER_ISSUE if over else UNDER_ISSUE)
@@ -140,8 +143,9 @@ def forecast_over_value(data: "QuarterData") -> Iterator[Flag]:
         spec = BY_CODE["FORECAST_OVER_VALUE"]
         yield Flag(
             contract.contract_id, spec.code, RED if severe else spec.severity,
-            f"Forecast outturn {money(total.forecast_outturn)} is {money(excess)} above the "
-            f"annual contract value of {money(contract.annual_value)}.",
+            f"Forecast outturn {pounds(total.forecast_outturn)} is {pounds(excess)} "
+            f"({percent(excess / contract.annual_value, 0)}) above the annual contract value of "
+            f"{pounds(contract.annual_value)}.",
             f"total of {span} = {money(total.forecast_outturn)} against annual contract value "
             f"{money(contract.annual_value)} ({data.register_ref(contract)})",
             spec.action, tuple(ln.ref("Forecast Outturn") for ln in total.lines),

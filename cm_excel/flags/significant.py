@@ -32,7 +32,7 @@ from .catalogue import BY_CODE
 from .finance import OVER_ISSUE
 from .kpi import consecutive_detail, consecutive_evidence, consecutive_refs, kpi_issue
 from .model import Flag
-from ..portfolio.rag import at_least, day, money, number, percent
+from ..portfolio.rag import at_least, day, money, number, percent, pounds, shorten
 
 if TYPE_CHECKING:
     from ..portfolio.quarter import Incident, KpiResult, QuarterData
@@ -63,9 +63,7 @@ def _day(text) -> str:
 
 
 def _about(inc: "Incident") -> str:
-    words = " ".join(str(inc.description or "").split())
-    if len(words) > 60:
-        words = words[:57].rstrip() + "..."
+    words = shorten(inc.description, 60)  # the full text is on the Incidents sheet
     when = f" on {_day(inc.date)}" if inc.date else ""
     return f"Incident{when}" + (f" ('{words}')" if words else "")
 
@@ -87,7 +85,7 @@ def significant_failure(data: "QuarterData") -> Iterator[Flag]:
             reasons, evidence, refs = [], [], []
             if value > 0 and inc.estimated_cost is not None and at_least(inc.estimated_cost, cost_limit):
                 single_cost = True
-                reasons.append(f"an estimated cost of {money(inc.estimated_cost)}, at least "
+                reasons.append(f"an estimated cost of {pounds(inc.estimated_cost)}, at least "
                                f"{percent(share, 0)} of the annual contract value")
                 evidence.append(f"{inc.ref(COST)} = {money(inc.estimated_cost)} "
                                 f"(threshold {value_words})")
@@ -117,7 +115,7 @@ def significant_failure(data: "QuarterData") -> Iterator[Flag]:
         if value > 0 and not single_cost and len(costed) > 1 and at_least(total_cost, cost_limit):
             refs = [i.ref(COST) for i in costed]
             yield _flag(cid, f"The quarter's {len(costed)} incidents together have an estimated "
-                             f"cost of {money(total_cost)}, at least {percent(share, 0)} of the "
+                             f"cost of {pounds(total_cost)}, at least {percent(share, 0)} of the "
                              f"annual contract value (strategy §5.0).",
                         [f"sum of {', '.join(refs)} = {money(total_cost)} (threshold {value_words})"],
                         refs, INCIDENTS_ISSUE)
@@ -220,8 +218,8 @@ def _finance(data: "QuarterData", contract, share: float, register: str) -> Iter
     excess = total.forecast_outturn - value
     if at_least(excess, limit):
         yield _flag(contract.contract_id,
-                    f"Forecast outturn {money(total.forecast_outturn)} is {money(excess)} above "
-                    f"the annual contract value of {money(value)}: {percent(excess / value)} of "
+                    f"Forecast outturn {pounds(total.forecast_outturn)} is {pounds(excess)} above "
+                    f"the annual contract value of {pounds(value)}: {percent(excess / value)} of "
                     f"it, a significant failure (strategy §5.0).",
                     [f"total of {total.span('Forecast Outturn')} = "
                      f"{money(total.forecast_outturn)} − annual contract value {money(value)} = "
@@ -230,8 +228,8 @@ def _finance(data: "QuarterData", contract, share: float, register: str) -> Iter
     overspend = total.ytd_actual - total.ytd_budget
     if at_least(overspend, limit):
         yield _flag(contract.contract_id,
-                    f"Year-to-date actual {money(total.ytd_actual)} is {money(overspend)} above "
-                    f"the year-to-date budget of {money(total.ytd_budget)}: "
+                    f"Year-to-date actual {pounds(total.ytd_actual)} is {pounds(overspend)} above "
+                    f"the year-to-date budget of {pounds(total.ytd_budget)}: "
                     f"{percent(overspend / value)} of the annual contract value, a significant "
                     f"failure (strategy §5.0).",
                     [f"total of {total.span('Year To Date Actual')} = {money(total.ytd_actual)} − "

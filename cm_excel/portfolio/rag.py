@@ -55,6 +55,7 @@ def rag(actual: float | None, target: float | None, amber: float | None,
 
 
 def money(value: float | None) -> str:
+    """Exact money for evidence: ``£1,200`` or ``£215,352.62``."""
     if value is None:
         return "blank"
     sign = "-" if value < 0 else ""
@@ -62,6 +63,25 @@ def money(value: float | None) -> str:
     if abs(value - round(value)) < 0.005:
         return f"{sign}£{value:,.0f}"
     return f"{sign}£{value:,.2f}"
+
+
+def pounds(value: float | None) -> str:
+    """Money in prose, in whole pounds: ``£215,353`` (evidence keeps the pence: ``money``)."""
+    if value is None:
+        return "blank"
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value):,.0f}"
+
+
+def shorten(text: str | None, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary with "…" when longer than ``limit``."""
+    words = " ".join(str(text or "").split())
+    if len(words) <= limit:
+        return words
+    cut = words[:limit - 1]
+    if " " in cut and words[limit - 1] != " ":
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + "…"
 
 
 def percent(share: float | None, places: int = 1) -> str:
