@@ -293,6 +293,87 @@ def consolidate(obj: Context, quarter, year, strict):
         sys.exit(EXIT_FAILED)
 
 
+def _year_of(obj: Context, year: str | None) -> int:
+    """``--year`` as a financial year; without it, the year of the latest ended quarter."""
+    from .periods import fy_label, latest_ended_period, parse_fy
+
+    fy = parse_fy(year) if year is not None else latest_ended_period(obj.as_of).fy
+    click.echo(f"Financial year: {fy_label(fy)} (1 Apr {fy} to 31 Mar {fy + 1})", err=True)
+    return fy
+
+
+@cli.command()
+@click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27 "
+              "(default: the year of the latest ended quarter).")
+@click.pass_obj
+def annual(obj: Context, year):
+    """Write the annual SMG workbook and cover note to outbox/ from the ledger.
+
+    Each KPI by quarter and for the year (by its annual aggregation), the financial outturn,
+    incidents and complaints, audits, disputes and exit decisions, risk logs and improvement
+    plans, returns compliance and the calendar ahead. A year whose returns are not all due
+    yet is marked provisional. Reads the ledger only: ingest or consolidate first.
+
+    Example:
+
+        cm-excel annual --year 2026 --as-of 2027-05-10
+    """
+    from .pipeline import annual as run_annual
+
+    register = obj.register()
+    result = run_annual(obj.workspace, register, _year_of(obj, year), as_of=obj.as_of,
+                        progress=TerminalProgress())
+    for line in result.lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("quarter")
+@click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27.")
+@click.pass_obj
+def packs(obj: Context, quarter, year):
+    """Write each contract's meeting pack (workbook) and agenda (HTML) to outbox/packs/.
+
+    Q2 and Q4 packs are for the longer twice-yearly and annual meetings and add the risk
+    log, complaints overview and action plans. Each pack holds one contract's data only.
+
+    Example:
+
+        cm-excel packs Q3 --year 2026
+    """
+    from .pipeline import meeting_packs
+
+    register = obj.register()
+    period = obj.period(quarter, year)
+    result = meeting_packs(obj.workspace, register, period, as_of=obj.as_of,
+                           progress=TerminalProgress())
+    for line in result.lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27 "
+              "(default: the year of the latest ended quarter).")
+@click.pass_obj
+def export(obj: Context, year):
+    """Write the year's values as one tidy table (CSV and .xlsx) for analysts and Power BI.
+
+    One row per contract, quarter and KPI or budget line: value, target, RAG, and the
+    source file, sheet and cell. Files land in outbox/export/.
+
+    Example:
+
+        cm-excel export --year 2026
+    """
+    from .pipeline import export as run_export
+
+    register = obj.register()
+    result = run_export(obj.workspace, register, _year_of(obj, year), as_of=obj.as_of,
+                        progress=TerminalProgress())
+    for line in result.lines():
+        click.echo(line)
+
+
 @cli.group(cls=CmGroup)
 def held():
     """Late resubmissions held for a decision (a return for a long-closed quarter).

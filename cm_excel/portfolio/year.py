@@ -509,16 +509,17 @@ def latest_logs(entries, periods_wanted) -> list:
                   key=lambda e: (e.contract_id, e.row))
 
 
-def _improvements(entries, periods_wanted) -> list[ImprovementEntry]:
-    first: dict[tuple[str, str], Period] = {}
-    for e in entries:
-        if e.period in periods_wanted:
-            key = (e.contract_id, (e.action or "").strip().lower())
-            first[key] = min(first.get(key, e.period), e.period)
+def with_first_reported(entries, periods_wanted) -> list[ImprovementEntry]:
+    """The improvement actions of those quarters, each with the earliest quarter naming it."""
     from dataclasses import replace
 
-    return [replace(e, first_reported=first.get((e.contract_id, (e.action or "").strip().lower())))
-            for e in latest_logs(entries, periods_wanted)]
+    mine = [e for e in entries if e.period in periods_wanted]
+    first: dict[tuple[str, str], Period] = {}
+    for e in mine:
+        key = (e.contract_id, (e.action or "").strip().lower())
+        first[key] = min(first.get(key, e.period), e.period)
+    return [replace(e, first_reported=first[(e.contract_id, (e.action or "").strip().lower())])
+            for e in mine]
 
 
 def build_year(register: Register, fy: int, quarters: list[QuarterData], *, as_of: date,
@@ -554,7 +555,7 @@ def build_year(register: Register, fy: int, quarters: list[QuarterData], *, as_o
         complaint_summary=tuple(_complaint_summary(contracts, complaints)),
         compliance=tuple(_compliance(contracts, quarters)),
         risks=tuple(latest_logs(risks, periods)),
-        improvements=tuple(_improvements(improvements, periods)),
+        improvements=tuple(latest_logs(with_first_reported(improvements, periods), periods)),
         audits=tuple(sorted((a for a in register.audits if a.contract_id in ids
                              and start <= a.date <= end), key=lambda a: (a.contract_id, a.date))),
         audits_due=tuple(_audits_due(register, contracts, as_of)),
@@ -572,6 +573,6 @@ def build_year(register: Register, fy: int, quarters: list[QuarterData], *, as_o
 __all__ = [
     "QuarterPoint", "YearKpi", "YearFinanceLine", "YearFinance", "IncidentSummary",
     "ComplaintSummary", "ReturnCompliance", "AuditDue", "YearData", "build_year", "trend_word",
-    "complaint_outcome", "add_months", "latest_logs", "NO_RETURN", "NOT_REPORTED", "NOT_YET", "NOT_ACTIVE",
+    "complaint_outcome", "add_months", "latest_logs", "with_first_reported", "NO_RETURN", "NOT_REPORTED", "NOT_YET", "NOT_ACTIVE",
     "IMPROVING", "WORSENING", "STEADY", "UP", "DOWN", "INFO",
 ]
