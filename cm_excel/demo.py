@@ -76,9 +76,25 @@ def run_demo(directory: Path, *, fresh: bool = True, as_of: date | None = None,
     for line in consolidation_summary(result):
         echo(line)
     echo(f"  Feedback for providers: {ws.outbox / 'feedback'}")
+    year, packs = _year_and_packs(ws, register, current, as_of, progress, echo)
     echo("")
     echo(f"Open the SMG workbook: {result.workbook_path}")
-    return {"workspace": ws.root, "workbook": result.workbook_path, "cover": result.cover_path}
+    return {"workspace": ws.root, "workbook": result.workbook_path, "cover": result.cover_path,
+            "annual": year.workbook_path, "annual_cover": year.cover_path,
+            "packs": packs.folder}
+
+
+def _year_and_packs(ws, register, current: Period, as_of: date, progress, echo):
+    """The annual workbook of the current quarter's year, and its meeting packs."""
+    from .pipeline import annual, meeting_packs
+
+    year = annual(ws, register, current.fy, as_of=as_of, progress=progress)
+    for line in year.lines():
+        echo(line)
+    packs = meeting_packs(ws, register, current, as_of=as_of, progress=progress)
+    for line in packs.lines():
+        echo(line)
+    return year, packs
 
 
 def _prepare(directory: Path, fresh: bool) -> Workspace:

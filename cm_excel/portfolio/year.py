@@ -114,7 +114,7 @@ class YearFinance:
 
     @property
     def variance(self) -> float | None:
-        return None if self.outturn is None else self.outturn - self.annual_budget
+        return None if self.outturn is None else round(self.outturn - self.annual_budget, 2)
 
     @property
     def variance_share(self) -> float | None:
@@ -124,7 +124,7 @@ class YearFinance:
 
     @property
     def against_value(self) -> float | None:
-        return None if self.outturn is None else self.outturn - self.annual_value
+        return None if self.outturn is None else round(self.outturn - self.annual_value, 2)
 
     @property
     def cost_per_user(self) -> float | None:
@@ -137,7 +137,7 @@ class YearFinance:
     def change(self) -> float | None:
         if self.outturn is None or self.previous_outturn is None:
             return None
-        return self.outturn - self.previous_outturn
+        return round(self.outturn - self.previous_outturn, 2)
 
 
 @dataclass(frozen=True)
@@ -358,10 +358,11 @@ def _finance_frame(quarters):
 def _outturn(lines, latest_q: int | None, complete_q: int = 4):
     if latest_q is None:
         return None, None, NO_RETURN
-    spent = sum(ln.ytd_actual or 0.0 for ln in lines)
+    spent = round(sum(ln.ytd_actual or 0.0 for ln in lines), 2)  # pounds and pence
     if latest_q == complete_q:
         return spent, spent, f"Actual (Q{latest_q})"
-    return spent, sum(ln.forecast_outturn or 0.0 for ln in lines), f"Forecast (Q{latest_q})"
+    return (spent, round(sum(ln.forecast_outturn or 0.0 for ln in lines), 2),
+            f"Forecast (Q{latest_q})")
 
 
 def _year_finance(register: Register, fy: int, quarters, previous, contracts) -> list[YearFinance]:
@@ -394,8 +395,9 @@ def _year_finance(register: Register, fy: int, quarters, previous, contracts) ->
         if prev_lines:
             prev_latest = max(v["latest"] for v in prev_lines)
             now = [v for v in prev_lines if v["latest"] == prev_latest]
-            prev_outturn = sum((v["ytd_actual"] if prev_latest == 4 else v["forecast_outturn"])
-                               or 0.0 for v in now)
+            prev_outturn = round(sum(
+                (v["ytd_actual"] if prev_latest == 4 else v["forecast_outturn"]) or 0.0
+                for v in now), 2)
         out.append(YearFinance(c, tuple(lines), sum(ln.annual_budget or 0.0 for ln in lines),
                                spent, outturn, basis, prev_outturn))
     return out
