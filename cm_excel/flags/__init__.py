@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .calendar import calendar_flags, calendar_flags_of_quarter
 from .catalogue import BY_CODE, CATALOGUE, ORDER, FlagSpec
 from .finance import finance_overspend, finance_underspend, forecast_over_value
 from .kpi import kpi_amber, kpi_missing, kpi_red, kpi_red_consecutive
@@ -37,6 +38,7 @@ RULES = (
     return_missing,
     return_rejected,
     return_late,
+    calendar_flags_of_quarter,  # the nine calendar and governance rules (calendar.py)
 )
 
 
@@ -59,6 +61,7 @@ def compute_flags(data: "QuarterData") -> list[Flag]:
 __all__ = [
     "ACTION_MEANING", "ACTION_RANK", "ACTIONS", "AMBER", "BY_CODE", "CATALOGUE", "FORMAL",
     "IMMEDIATE", "INFORMAL", "MONITOR", "NORMAL", "RED", "RULES", "SEVERITY_RANK", "ContractOverview",
-    "Flag", "FlagSpec", "attention_sort_key", "compute_flags", "contract_overview",
+    "Flag", "FlagSpec", "attention_sort_key", "calendar_flags", "compute_flags",
+    "contract_overview",
     "flag_sort_key", "most_serious_action", "worst_severity",
 ]

@@ -16,7 +16,7 @@ so that every calendar flag has a case to show on 25 Nov 2026:
   (DISPUTE_ACTION_PLAN_OVERDUE);
 - VS-004 gave notice of re-tender; its Service Transfer Plan arrived on 2 Oct 2026 but has
   not been approved within 30 days (EXIT_NOTICE_OVERDUE);
-- VS-006 is being decommissioned at the end of Feb 2027 with no post-contract review date
+- VS-006 is being decommissioned at the end of Jan 2027 with no post-contract review date
   (POST_CONTRACT_REVIEW_DUE);
 - VS-007 is a larger contract shared with two neighbouring offices.
 
@@ -74,7 +74,7 @@ STARTER_CONTRACTS: tuple[Contract, ...] = (
               "Farah Iqbal, farah.iqbal@unity-hca.example",
               "Daniel Brooks (Chief Officer), daniel.brooks@unity-hca.example",
               "Sian Parry", "Priya Shah", 46_500, 240,
-              "2024-04-01", "2027-02-28", None),
+              "2024-04-01", "2027-01-31", None),
     _contract("VS-007", "Specialist counselling for survivors of sexual violence "
               "(shared with Surrey and Sussex OPCCs; this office is lead commissioner)",
               "Southern Counselling Partnership",
@@ -305,7 +305,7 @@ STARTER_EXITS: tuple[ExitPlan, ...] = (
     ExitPlan("VS-001", "extend", _d("2026-09-25"), None, None, None),
     ExitPlan("VS-004", "re-tender", _d("2026-09-15"), _d("2026-10-02"), None, _d("2027-07-15")),
     # Decommissioned: the community hate crime service moves to the hub (VS-001) in 2027.
-    ExitPlan("VS-006", "decommission", _d("2026-08-20"), _d("2026-09-10"), _d("2026-09-24"),
+    ExitPlan("VS-006", "decommission", _d("2026-07-20"), _d("2026-08-10"), _d("2026-08-24"),
              None),
 )
 
