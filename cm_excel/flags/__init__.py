@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .calendar import calendar_flags, calendar_flags_of_quarter
+from .calendar import (
+    audit_limit, audit_overdue, calendar_flags, checklist_expired, dispute_action_plan_overdue,
+    dispute_meeting_overdue, exit_notice_due, exit_notice_overdue, governance_no_deputy,
+    post_contract_review_due,
+)
 from .catalogue import BY_CODE, CATALOGUE, ORDER, FlagSpec
 from .finance import finance_overspend, finance_underspend, forecast_over_value
 from .kpi import kpi_amber, kpi_missing, kpi_red, kpi_red_consecutive
@@ -38,7 +42,16 @@ RULES = (
     return_missing,
     return_rejected,
     return_late,
-    calendar_flags_of_quarter,  # the nine calendar and governance rules (calendar.py)
+    # Calendar and governance (calendar.py): from the register, as of the as-of date.
+    exit_notice_overdue,
+    exit_notice_due,
+    post_contract_review_due,
+    dispute_meeting_overdue,
+    dispute_action_plan_overdue,
+    audit_overdue,
+    audit_limit,
+    checklist_expired,
+    governance_no_deputy,
 )
 
 

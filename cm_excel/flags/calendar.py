@@ -4,15 +4,16 @@ a date (strategy §3.0, §3.1, §4.0, §5.2, §6.0).
 EXIT_NOTICE_DUE, EXIT_NOTICE_OVERDUE, POST_CONTRACT_REVIEW_DUE, AUDIT_OVERDUE, AUDIT_LIMIT,
 DISPUTE_MEETING_OVERDUE, DISPUTE_ACTION_PLAN_OVERDUE, CHECKLIST_EXPIRED, GOVERNANCE_NO_DEPUTY.
 
-Each rule reads a ``RegisterView`` (the register, the as-of date, the contracts judged) so
-the quarterly workbook (``calendar_flags_of_quarter``, one entry of ``flags.RULES``) and the
-annual workbook (``calendar_flags``) share them. The deadlines come from
+Each rule takes a quarter's facts (``QuarterData``, as every entry of ``flags.RULES`` does)
+or a ``RegisterView`` (the register, the as-of date, the contracts judged), so the quarterly
+workbook and the annual one (``calendar_flags(register, as_of)``) share them. The deadlines come from
 ``portfolio.calendar``, so a flag and the Calendar sheet never disagree about a date.
 Evidence names the register row (``register.xlsx Exit row 3``) and the dates compared.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Iterator
@@ -52,6 +53,26 @@ class RegisterView:
                 yield contract, end
 
 
+def as_view(source) -> RegisterView | None:
+    """``source`` itself when a RegisterView; the quarter's register, as-of and active
+    contracts when QuarterData; None when the quarter was built without its register."""
+    if isinstance(source, RegisterView):
+        return source
+    if getattr(source, "register", None) is None:
+        return None
+    return RegisterView(source.register, source.as_of, source.contracts, source.register_name)
+
+
+def _rule(fn):
+    """A rule over a RegisterView, callable with QuarterData too (no flags without a register)."""
+    @functools.wraps(fn)
+    def rule(source) -> Iterator[Flag]:
+        view = as_view(source)
+        return iter(()) if view is None else fn(view)
+
+    return rule
+
+
 def _flag(code: str, contract_id: str, detail: str, evidence: str, refs, *,
           severity: str | None = None, action: str | None = None) -> Flag:
     spec = BY_CODE[code]
@@ -62,6 +83,7 @@ def _flag(code: str, contract_id: str, detail: str, evidence: str, refs, *,
 # --- exit (§6.0) and post-contract review (§3.0) ------------------------------------------
 
 
+@_rule
 def exit_notice_due(view: RegisterView) -> Iterator[Flag]:
     """EXIT_NOTICE_DUE: the end is within the warning window (Settings "Exit notice warning
     months") and no exit decision is recorded; until the notice deadline (6 months before
@@ -82,6 +104,7 @@ def exit_notice_due(view: RegisterView) -> Iterator[Flag]:
             f"warning from {day(start)}; as of {day(view.as_of)}", (ref,))
 
 
+@_rule
 def exit_notice_overdue(view: RegisterView) -> Iterator[Flag]:
     """EXIT_NOTICE_OVERDUE: fewer than 6 months left with no written notice recorded (Red);
     or, after notice of a decision that ends the contract, the Service Transfer Plan not
@@ -120,6 +143,7 @@ def exit_notice_overdue(view: RegisterView) -> Iterator[Flag]:
                 (exit_ref,))
 
 
+@_rule
 def post_contract_review_due(view: RegisterView) -> Iterator[Flag]:
     """POST_CONTRACT_REVIEW_DUE: a contract concluding (a decision to re-tender, decommission
     or terminate, no extension available, or ended/terminated) whose end is within Settings
@@ -151,6 +175,7 @@ def post_contract_review_due(view: RegisterView) -> Iterator[Flag]:
 # --- audits (§3.1) ----------------------------------------------------------------------
 
 
+@_rule
 def audit_overdue(view: RegisterView) -> Iterator[Flag]:
     """AUDIT_OVERDUE: no audit held in the Settings "Audit interval months" before as-of
     (the last audit, or the start without one, plus the interval has passed)."""
@@ -173,6 +198,7 @@ def audit_overdue(view: RegisterView) -> Iterator[Flag]:
             f"{last}; next due by {day(due)}; as of {day(view.as_of)}", (ref,))
 
 
+@_rule
 def audit_limit(view: RegisterView) -> Iterator[Flag]:
     """AUDIT_LIMIT: two audits (held or planned) less than the audit interval apart, the
     later one within the interval before as-of or still to come (strategy 3.1: "no more
@@ -197,6 +223,7 @@ def audit_limit(view: RegisterView) -> Iterator[Flag]:
 # --- disputes (§5.1, §5.2) --------------------------------------------------------------
 
 
+@_rule
 def dispute_meeting_overdue(view: RegisterView) -> Iterator[Flag]:
     """DISPUTE_MEETING_OVERDUE: an open formal dispute with no meeting held within Settings
     "Dispute meeting working days" (10) of the written notice, England and Wales bank
@@ -218,6 +245,7 @@ def dispute_meeting_overdue(view: RegisterView) -> Iterator[Flag]:
             f"blank; meeting due by {day(due)}; as of {day(view.as_of)}", (ref,))
 
 
+@_rule
 def dispute_action_plan_overdue(view: RegisterView) -> Iterator[Flag]:
     """DISPUTE_ACTION_PLAN_OVERDUE: an open dispute's agreed action plan past its completion
     date with no outcome recorded."""
@@ -238,6 +266,7 @@ def dispute_action_plan_overdue(view: RegisterView) -> Iterator[Flag]:
 # --- checklist and governance -----------------------------------------------------------
 
 
+@_rule
 def checklist_expired(view: RegisterView) -> Iterator[Flag]:
     """CHECKLIST_EXPIRED: an item in place past its expiry date, or requested (or missing)
     and not received by its due date (Red); an item expiring within Settings "Checklist
@@ -271,6 +300,7 @@ def checklist_expired(view: RegisterView) -> Iterator[Flag]:
                         severity=RED, action=INFORMAL)
 
 
+@_rule
 def governance_no_deputy(view: RegisterView) -> Iterator[Flag]:
     """GOVERNANCE_NO_DEPUTY: a live contract with no deputy officer, or the lead named as
     deputy (strategy 4.0: a lead officer and a deputy)."""
@@ -305,15 +335,5 @@ def calendar_flags(register: "Register", as_of: date, contract_ids=None) -> list
     return [flag for rule in CALENDAR_RULES for flag in rule(view)]
 
 
-def calendar_flags_of_quarter(data: "QuarterData") -> Iterator[Flag]:
-    """The calendar and governance flags for the quarter's active contracts, as of its
-    as-of date; none when the quarter was built without the register's records."""
-    if data.register is None:
-        return
-    view = RegisterView(data.register, data.as_of, data.contracts, data.register_name)
-    for rule in CALENDAR_RULES:
-        yield from rule(view)
-
-
-__all__ = ["CALENDAR_RULES", "RegisterView", "calendar_flags", "calendar_flags_of_quarter"] + [
+__all__ = ["CALENDAR_RULES", "RegisterView", "as_view", "calendar_flags"] + [
     rule.__name__ for rule in CALENDAR_RULES]
