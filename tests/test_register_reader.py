@@ -554,7 +554,7 @@ def test_a_contract_missing_from_the_register_is_one_problem_per_sheet(book):
     book.wb["Contracts"].delete_rows(r)  # the table keeps its size; the row left is blank
     found = problems(book)
     first_rows = {s: book.row(s, contract_id="VS-006") for s in
-                  ("SLA KPIs", "Budgets", "Audits", "Checklist")}
+                  ("SLA KPIs", "Budgets", "Audits", "Exit", "Checklist")}
     assert [(p.code, p.sheet, p.row) for p in found] == [
         (P.UNKNOWN_CONTRACT, sheet, row) for sheet, row in first_rows.items()]
     assert "rows" in found[1].message  # the other budget lines are named, not repeated

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .calendar import (
+    audit_limit, audit_overdue, calendar_flags, checklist_expired, dispute_action_plan_overdue,
+    dispute_meeting_overdue, exit_notice_due, exit_notice_overdue, governance_no_deputy,
+    post_contract_review_due,
+)
 from .catalogue import BY_CODE, CATALOGUE, ORDER, FlagSpec
 from .finance import finance_overspend, finance_underspend, forecast_over_value
 from .kpi import kpi_amber, kpi_missing, kpi_red, kpi_red_consecutive
@@ -37,6 +42,16 @@ RULES = (
     return_missing,
     return_rejected,
     return_late,
+    # Calendar and governance (calendar.py): from the register, as of the as-of date.
+    exit_notice_overdue,
+    exit_notice_due,
+    post_contract_review_due,
+    dispute_meeting_overdue,
+    dispute_action_plan_overdue,
+    audit_overdue,
+    audit_limit,
+    checklist_expired,
+    governance_no_deputy,
 )
 
 
@@ -59,6 +74,7 @@ def compute_flags(data: "QuarterData") -> list[Flag]:
 __all__ = [
     "ACTION_MEANING", "ACTION_RANK", "ACTIONS", "AMBER", "BY_CODE", "CATALOGUE", "FORMAL",
     "IMMEDIATE", "INFORMAL", "MONITOR", "NORMAL", "RED", "RULES", "SEVERITY_RANK", "ContractOverview",
-    "Flag", "FlagSpec", "attention_sort_key", "compute_flags", "contract_overview",
+    "Flag", "FlagSpec", "attention_sort_key", "calendar_flags", "compute_flags",
+    "contract_overview",
     "flag_sort_key", "most_serious_action", "worst_severity",
 ]

@@ -117,6 +117,7 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         submissions=tuple(sorted(current, key=lambda s: (s.contract_id, KINDS.index(s.kind),
                                                          s.received_at, s.submission_id))),
         history_periods=tuple(period.shift(-k) for k in range(history, 0, -1)),
+        register=register,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 
 from .rag import cell_ref, variance_share
 from ..periods import Period
-from ..register.model import Contract, Settings
+from ..register.model import Contract, Register, Settings
 from ..templates.contract import COMPLAINTS, FINANCIAL_RETURN, INCIDENTS, TableContract
 
 # Return statuses, as shown to SMG.
@@ -304,6 +304,9 @@ class QuarterData:
     chase: tuple[ChaseItem, ...]
     submissions: tuple[Source, ...] = ()  # every file of the quarter for active contracts
     history_periods: tuple[Period, ...] = field(default=())  # oldest first
+    # The register the quarter was read against: the calendar and governance flags read its
+    # exit plans, audits, disputes and checklist (None: those flags are not computed).
+    register: Register | None = field(default=None, compare=False, repr=False)
 
     def contract(self, contract_id: str) -> Contract:
         return next(c for c in self.contracts if c.contract_id == contract_id)
