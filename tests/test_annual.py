@@ -249,7 +249,8 @@ def test_governance_audits_disputes_and_exit(annual):
     due = {r[0]: r[3] for r in rows if r[3] in ("Overdue", "Due next year", "Never audited", "Not yet due")}
     assert due == {"VS-001": "Due next year", "VS-002": "Overdue"}
     dispute = next(r for r in rows if r[0] == "VS-002" and r[2] == "formal")
-    assert dispute[3] == "Formal meeting" and dispute[6] == "open"
+    assert dispute[3] == "Formal meeting" and dispute[7] == "open"
+    assert dispute[8] == "register.xlsx Disputes row 2"
     exits = {r[0]: r[3] for r in rows if r[3] in ("re-tender", "No decision recorded")}
     assert exits == {"VS-001": "No decision recorded", "VS-002": "re-tender"}
 

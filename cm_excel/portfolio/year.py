@@ -17,6 +17,7 @@ from datetime import date
 
 from ..periods import Period, fy_label
 from ..register.model import Audit, Contract, Dispute, ExitPlan, Register, Settings
+from .calendar import audit_due, audits_of
 from .logs import ImprovementEntry, RiskEntry
 from .quarter import (
     ACCEPTED, HELD, LATE, MISSING, NOT_YET_DUE, REJECTED, Complaint, Incident, QuarterData,
@@ -195,7 +196,7 @@ class ReturnCompliance:
 class AuditDue:
     contract_id: str
     last_audit: date | None
-    next_due: date | None  # last audit + the audit interval; None if never audited
+    next_due: date  # last audit (else the contract's start) + the audit interval
     overdue: bool
 
 
@@ -479,25 +480,14 @@ def _compliance(contracts, quarters) -> list[ReturnCompliance]:
     return out
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day when it has fewer days)."""
-    import calendar
-
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
-
-
 def _audits_due(register: Register, contracts, as_of: date) -> list[AuditDue]:
-    months = register.settings.audit_interval_months
+    """When each contract's next audit is due (``portfolio.calendar.audit_due``)."""
     out = []
     for c in contracts:
-        dates = sorted(a.date for a in register.audits if a.contract_id == c.contract_id
-                       and a.date <= as_of)
-        last = dates[-1] if dates else None
-        due = add_months(last, months) if last else None
-        out.append(AuditDue(c.contract_id, last, due, due is None or due < as_of))
+        audits = audits_of(register, c.contract_id)
+        held = [a.date for a in audits if a.date <= as_of]
+        due = audit_due(c, audits, as_of, register.settings)
+        out.append(AuditDue(c.contract_id, max(held) if held else None, due, due < as_of))
     return out
 
 
@@ -575,6 +565,6 @@ def build_year(register: Register, fy: int, quarters: list[QuarterData], *, as_o
 __all__ = [
     "QuarterPoint", "YearKpi", "YearFinanceLine", "YearFinance", "IncidentSummary",
     "ComplaintSummary", "ReturnCompliance", "AuditDue", "YearData", "build_year", "trend_word",
-    "complaint_outcome", "add_months", "latest_logs", "with_first_reported", "NO_RETURN", "NOT_REPORTED", "NOT_YET", "NOT_ACTIVE",
+    "complaint_outcome", "latest_logs", "with_first_reported", "NO_RETURN", "NOT_REPORTED", "NOT_YET", "NOT_ACTIVE",
     "IMPROVING", "WORSENING", "STEADY", "UP", "DOWN", "INFO",
 ]

@@ -48,7 +48,7 @@ def write_annual(ctx_args: dict, path, *, settings: Settings) -> Path:
     """Write the workbook atomically to ``path``; return the path.
 
     ``ctx_args``: ``year`` (YearData), ``flags`` (YearFlag list), and optionally
-    ``calendar`` (CalendarEvent values) with ``calendar_available``.
+    ``calendar`` (CalendarEvent values of the twelve months after as-of).
     """
     path = Path(path)
     year = ctx_args["year"]

@@ -20,6 +20,7 @@ from .annual_performance import year_rag_word
 from .xlsx_style import GREY, RAG_COLOURS
 
 TEMPLATE_NAME = "smg_annual_cover.html.j2"
+CALENDAR_SHOWN = 10  # the first dates ahead; the workbook's Calendar sheet has them all
 
 
 def annual_cover_name(fy_label: str) -> str:
@@ -72,10 +73,8 @@ def annual_cover_context(ctx: AnnualContext, *, workbook_name: str) -> dict:
         "returns_on_time": sum(c.on_time for c in y.compliance),
         "returns_late": sum(c.late for c in y.compliance),
         "returns_missing": sum(c.missing for c in y.compliance),
-        "calendar": [{"date": day(e.date), "contract": getattr(e, "contract_id", "") or "",
-                      "title": getattr(e, "title", "")}
-                     for e in ctx.calendar[:10]] if ctx.calendar_available else [],
-        "calendar_available": ctx.calendar_available,
+        "calendar": [{"date": day(e.date), "contract": e.contract_id or "All contracts",
+                      "title": e.title} for e in ctx.calendar[:CALENDAR_SHOWN]],
         "colours": {w: {"fill": f, "font": c} for w, (f, c) in RAG_COLOURS.items()},
         "grey": {"fill": GREY[0], "font": GREY[1]},
     }

@@ -21,9 +21,10 @@ PROVISIONAL = "PROVISIONAL"
 
 @dataclass(frozen=True)
 class YearFlag:
-    """A flag raised in one quarter of the year."""
+    """A flag raised in one quarter of the year; ``period`` None for a calendar or
+    governance flag, which speaks for the as-of date."""
 
-    period: Period
+    period: Period | None
     flag: Flag
 
 
@@ -34,7 +35,6 @@ class AnnualContext:
     settings: Settings
     st: Styles
     calendar: tuple = ()  # CalendarEvent values for the twelve months after as-of
-    calendar_available: bool = False
     widths: tuple = ()
 
     @property

@@ -16,7 +16,7 @@ from .xlsx_style import DATE, INTEGER, MONEY, PERCENT, as_date, put
 
 FLAG_HEADERS = ("Quarter", "Contract ID", "Flag", "Severity", "Detail", "Evidence",
                 "Recommended Action")
-CALENDAR_HEADERS = ("Date", "Contract ID", "Event", "Detail", "Source")
+CALENDAR_HEADERS = ("Date", "Contract ID", "Event", "Detail", "Register Row")
 
 
 def _reg(ctx: AnnualContext, sheet: str, row: int) -> str:
@@ -98,7 +98,7 @@ def write_logs(wb, ctx: AnnualContext) -> None:
 def write_governance(wb, ctx: AnnualContext) -> None:
     """Governance: audits in the year and due next, disputes, exit and re-commissioning."""
     y, st = ctx.year, ctx.st
-    widths = (10, 12, 22, 14, 12, 14, 14, 12, 40)
+    widths = (10, 12, 22, 14, 12, 14, 14, 12, 24, 40)
     ws = start_sheet(wb, ctx, "Governance", "Audits, disputes and exit decisions", widths)
     text, wrap, dt = st.cell(), st.cell(wrap=True), st.cell(DATE)
     header(ws, ctx, HEADER_ROW, ("Contract ID", "Audit Date", "Audit Type", "Recommended By",
@@ -113,8 +113,6 @@ def write_governance(wb, ctx: AnnualContext) -> None:
     next_fy = (Period(y.fy + 1, 1).start, Period(y.fy + 1, 4).end)
 
     def due_word(a) -> str:
-        if a.next_due is None:
-            return "Never audited"
         if a.overdue:
             return "Overdue"
         return "Due next year" if next_fy[0] <= a.next_due <= next_fy[1] else "Not yet due"
@@ -122,14 +120,14 @@ def write_governance(wb, ctx: AnnualContext) -> None:
     row = titled_rows(ws, ctx, row + 1, "Audits due", (
         "Contract ID", "Last Audit", "Next Due", "Status"),
         [(a.contract_id, a.last_audit, a.next_due, due_word(a)) for a in y.audits_due],
-        (text, dt, dt, lambda v: st.rag("Red") if v in ("Overdue", "Never audited")
-         else st.plain_word()))
+        (text, dt, dt, lambda v: st.rag("Red") if v == "Overdue" else st.plain_word()))
     row = titled_rows(ws, ctx, row + 1, "Disputes", (
-        "Contract ID", "Opened", "Route", "Stage", "Written Notice", "Meeting Date", "Status",
-        "Register Row", "Summary"),
+        "Contract ID", "Opened", "Route", "Stage", "Written Notice", "Meeting Date",
+        "Action Plan Due", "Status", "Register Row", "Summary And Outcome"),
         [(d.contract_id, d.opened, d.route, d.stage, d.written_notice, d.meeting_date,
-          d.status, _reg(ctx, "Disputes", d.row), d.summary) for d in y.disputes],
-        (text, dt, text, wrap, dt, dt, text, wrap, wrap), "No disputes are recorded.")
+          d.action_plan_due, d.status, _reg(ctx, "Disputes", d.row),
+          "; ".join(t for t in (d.summary, d.outcome) if t)) for d in y.disputes],
+        (text, dt, text, wrap, dt, dt, dt, text, wrap, wrap), "No disputes are recorded.")
     titled_rows(ws, ctx, row + 1, "Exit and re-commissioning decisions", (
         "Contract ID", "End Date", "Latest Extension End", "Decision", "Notice Date",
         "Transfer Plan Received", "Transfer Plan Approved", "Post-Contract Review",
@@ -186,11 +184,11 @@ def write_returns(wb, ctx: AnnualContext) -> None:
 def write_flags(wb, ctx: AnnualContext) -> None:
     """Risk Flags: every flag raised in the year's quarters, quarter by quarter."""
     st = ctx.st
-    widths = (9, 10, 22, 9, 46, 56, 34)
+    widths = (12, 10, 22, 9, 46, 56, 34)
     ws = start_sheet(wb, ctx, "Risk Flags", "Risk flags raised in the year", widths)
     header(ws, ctx, HEADER_ROW, FLAG_HEADERS)
     wrap = st.cell(wrap=True)
-    rows = [(f.period.q_label, f.flag.contract_id, f.flag.code, f.flag.severity, f.flag.detail,
+    rows = [(f.period.q_label if f.period else f"As of {day(ctx.year.as_of)}", f.flag.contract_id, f.flag.code, f.flag.severity, f.flag.detail,
              f.flag.evidence, f.flag.action) for f in ctx.flags]
     end = write_rows(ws, ctx, HEADER_ROW + 1, rows,
                      (st.cell(), st.cell(), st.cell(), lambda v: st.rag(v), wrap, wrap, wrap))
@@ -206,10 +204,6 @@ def write_calendar(wb, ctx: AnnualContext) -> None:
     ws = start_sheet(wb, ctx, "Calendar", f"The twelve months from {day(ctx.year.as_of)}",
                      widths)
     header(ws, ctx, HEADER_ROW, CALENDAR_HEADERS)
-    if not ctx.calendar_available:
-        put(ws, HEADER_ROW + 1, 0, "The contract calendar is not available in this version.",
-            st.note())
-        return
     wrap = st.cell(wrap=True)
     rows = [calendar_row(e) for e in ctx.calendar]
     end = write_rows(ws, ctx, HEADER_ROW + 1, rows,
@@ -219,10 +213,9 @@ def write_calendar(wb, ctx: AnnualContext) -> None:
 
 
 def calendar_row(event) -> tuple:
-    """(date, contract, event, detail, source) of a calendar event."""
-    return (getattr(event, "date", None), getattr(event, "contract_id", None) or "",
-            getattr(event, "title", None) or getattr(event, "kind", ""),
-            getattr(event, "detail", None) or "", getattr(event, "source", None) or "")
+    """(date, contract, event, detail, register row) of a ``portfolio.calendar.CalendarEvent``."""
+    detail = event.title + (f". {event.detail}" if event.detail else "")
+    return (event.date, event.contract_id or "All contracts", event.kind, detail, event.ref)
 
 
 AGGREGATION_WORDS = (
@@ -261,7 +254,8 @@ def write_notes(wb, ctx: AnnualContext) -> None:
         ("Provisional", "The year is provisional while any of its returns is not yet due."
                         + (f" {ctx.provisional_words}." if y.provisional else "")),
         ("Risk flags", "The flags of each quarter of the year that has ended, as in that "
-                       "quarter's SMG workbook."),
+                       "quarter's SMG workbook; then the calendar and governance flags of the "
+                       "register as of the report's date, once."),
     ]
     write_rows(ws, ctx, row + 1, notes, (st.label(), wrap))
 

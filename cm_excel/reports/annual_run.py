@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from ..flags import compute_flags
+from ..flags import calendar_flags, compute_flags, flag_sort_key
 from ..portfolio.year import YearData
 from ..register.model import Register
 from ..workspace import Workspace
@@ -39,7 +39,7 @@ class AnnualResult:
     kpis_red: int
     flags_red: int
     flags_amber: int
-    calendar_events: int | None  # None when the calendar is not available
+    calendar_events: int
 
     def lines(self) -> list[str]:
         """A few lines for a terminal."""
@@ -48,8 +48,7 @@ class AnnualResult:
         out.append(f"Contracts: {self.contracts}; KPIs for the year: green {self.kpis_green}, "
                    f"amber {self.kpis_amber}, red {self.kpis_red}")
         out.append(f"Flags in the year: {self.flags_red} red, {self.flags_amber} amber")
-        if self.calendar_events is not None:
-            out.append(f"Calendar: {self.calendar_events} dates in the next {CALENDAR_MONTHS} months")
+        out.append(f"Calendar: {self.calendar_events} dates in the next {CALENDAR_MONTHS} months")
         out.append(f"Annual workbook: {self.workbook_path}")
         out.append(f"Annual cover note: {self.cover_path}")
         return out
@@ -71,20 +70,26 @@ def load_year_snapshot(workspace: Workspace, register: Register, fy: int,
                 conn.rollback()
 
 
-def year_flags(year: YearData) -> list[YearFlag]:
-    """Every flag of every quarter of the year that has ended by as-of, quarter by quarter."""
-    return [YearFlag(q.period, f) for q in year.quarters if q.period.end < year.as_of
-            for f in compute_flags(q)]
+def year_flags(year: YearData, register: Register) -> list[YearFlag]:
+    """Every flag of every quarter of the year that has ended by as-of, quarter by quarter,
+    then the register's calendar and governance flags as of as-of, once (period None).
+
+    The quarters are judged without their register, so the calendar rules, which speak for
+    as-of rather than a quarter, do not repeat in each of them.
+    """
+    flags = [YearFlag(q.period, f) for q in year.quarters if q.period.end < year.as_of
+             for f in compute_flags(replace(q, register=None))]
+    ids = [c.contract_id for c in year.contracts]
+    flags += [YearFlag(None, f) for f in sorted(calendar_flags(register, year.as_of, ids),
+                                                 key=flag_sort_key)]
+    return flags
 
 
-def calendar_for(register: Register, as_of: date, months: int = CALENDAR_MONTHS):
-    """(events, available): the register's calendar for the months after as-of, when the
-    calendar module is present in this version."""
-    try:
-        from ..portfolio.calendar import calendar_events
-    except ImportError:
-        return (), False
-    return tuple(calendar_events(register, as_of, months=months)), True
+def calendar_for(register: Register, as_of: date, months: int = CALENDAR_MONTHS) -> tuple:
+    """The register's calendar (``CalendarEvent`` values) for the months after as-of."""
+    from ..portfolio.calendar import calendar_events
+
+    return tuple(calendar_events(register, as_of, months=months))
 
 
 def report_year(workspace: Workspace, register: Register, fy: int, *, as_of: date,
@@ -102,9 +107,9 @@ def report_year(workspace: Workspace, register: Register, fy: int, *, as_of: dat
 
     say(f"Annual report for {fy_label(fy)} as of {as_of.isoformat()}")
     year = load_year_snapshot(workspace, register, fy, as_of)
-    flags = year_flags(year)
-    events, available = calendar_for(register, as_of)
-    args = {"year": year, "flags": flags, "calendar": events, "calendar_available": available}
+    flags = year_flags(year, register)
+    events = calendar_for(register, as_of)
+    args = {"year": year, "flags": flags, "calendar": events}
     workspace.outbox.mkdir(parents=True, exist_ok=True)
     book = workspace.outbox / annual_workbook_name(year.label)
     write_annual(args, book, settings=register.settings)
@@ -118,7 +123,7 @@ def report_year(workspace: Workspace, register: Register, fy: int, *, as_of: dat
         kpis_green=rags["Green"], kpis_amber=rags["Amber"], kpis_red=rags["Red"],
         flags_red=sum(1 for f in flags if f.flag.severity == "Red"),
         flags_amber=sum(1 for f in flags if f.flag.severity == "Amber"),
-        calendar_events=len(events) if available else None)
+        calendar_events=len(events))
 
 
 __all__ = ["AnnualResult", "report_year", "year_flags", "load_year_snapshot", "calendar_for"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..flags import Flag
-from ..portfolio.logs import ImprovementEntry, RiskEntry, is_open
+from ..portfolio.logs import ImprovementEntry, RiskEntry
 from ..portfolio.quarter import QuarterData
 from ..portfolio.rag import day
 from ..portfolio.year import YearData, trend_word
@@ -37,8 +37,7 @@ class PackContext:
     risks: list[RiskEntry]  # this contract's, this year so far
     improvements: list[ImprovementEntry]
     disputes: list[Dispute]
-    calendar: tuple
-    calendar_available: bool
+    calendar: tuple  # this contract's CalendarEvent values of the twelve months ahead
     settings: Settings
     st: Styles
     widths: tuple = ()
@@ -209,7 +208,7 @@ def write_risks(wb, ctx: PackContext) -> None:
 def write_flags(wb, ctx: PackContext) -> None:
     """Flags & Disputes: the contract's risk flags, open disputes and dates ahead."""
     st = ctx.st
-    widths = (22, 9, 44, 50, 34, 12)
+    widths = (22, 11, 44, 50, 34, 12)
     ws = start_sheet(wb, ctx, "Flags & Disputes", "Risk flags and open dispute actions", widths)
     wrap = st.cell(wrap=True)
     header(ws, ctx, HEADER_ROW, ("Flag", "Severity", "Detail", "Evidence", "Recommended Action"))
@@ -219,23 +218,23 @@ def write_flags(wb, ctx: PackContext) -> None:
     if not rows:
         put(ws, row, 0, "No flags were raised this quarter.", st.note())
         row += 1
-    open_disputes = [d for d in ctx.disputes if is_open(d.status)]
+    open_disputes = [d for d in ctx.disputes if d.is_open]
     row = titled_rows(ws, ctx, row + 1, "Open disputes", (
         "Stage", "Route", "Summary", "Next Action", "Register Row", "Opened"),
         [(d.stage, d.route, d.summary, _dispute_action(d),
           f"{ctx.data.register_name} Disputes row {d.row}", d.opened) for d in open_disputes],
         (wrap, st.cell(), wrap, wrap, wrap, st.cell(DATE)), "No dispute is open.")
-    if ctx.calendar_available:
-        events = [calendar_row(e) for e in ctx.calendar]
-        titled_rows(ws, ctx, row + 1, "Dates ahead", ("Event", "Contract ID", "Detail",
-                                                      "Source", "", "Date"),
-                    [(e[2], e[1], e[3], e[4], None, e[0]) for e in events],
-                    (wrap, st.cell(), wrap, wrap, st.cell(), st.cell(DATE)),
-                    "Nothing falls due in the twelve months ahead.")
+    events = [calendar_row(e) for e in ctx.calendar]
+    titled_rows(ws, ctx, row + 1, "Dates ahead", ("Event", "Date", "Detail", "Register Row"),
+                [(e[2], e[0], e[3], e[4]) for e in events],
+                (wrap, st.cell(DATE), wrap, wrap),
+                "Nothing falls due in the twelve months ahead.")
 
 
 def _dispute_action(d: Dispute) -> str:
     """What the dispute waits for, in words, from its register row."""
+    if d.action_plan_due and not d.outcome:
+        return f"Agreed action plan to be completed by {day(d.action_plan_due)}"
     if (d.route or "").lower() == "formal":
         if d.written_notice and not d.meeting_date:
             return (f"Formal meeting due within ten business days of the written notice of "

@@ -21,7 +21,6 @@ from xlsxwriter import Workbook
 from ..atomic import atomic_path, write_text_atomic
 from ..flags import compute_flags
 from ..periods import Period
-from ..portfolio.logs import is_open
 from ..portfolio.rag import day
 from ..portfolio.year import build_year, with_first_reported
 from ..register.model import Register
@@ -126,7 +125,7 @@ def agenda_context(ctx: PackContext, workbook_name: str) -> dict:
         "flags": [{"code": f.code, "severity": f.severity, "detail": f.detail,
                    "action": f.action} for f in ctx.flags],
         "disputes": [{"stage": d.stage or "", "route": d.route, "summary": d.summary or ""}
-                     for d in ctx.disputes if is_open(d.status)],
+                     for d in ctx.disputes if d.is_open],
     }
 
 
@@ -144,7 +143,7 @@ def write_packs(workspace: Workspace, register: Register, period: Period, *, as_
     so_far = {q.period for q in quarters}
     year = build_year(register, period.fy, quarters, as_of=as_of)
     flags = compute_flags(data)
-    events, available = calendar_for(register, as_of)
+    events = calendar_for(register, as_of)
     improvements = with_first_reported(improvements, so_far)
     folder = workspace.outbox / "packs" / period.slug
     folder.mkdir(parents=True, exist_ok=True)
@@ -157,8 +156,8 @@ def write_packs(workspace: Workspace, register: Register, period: Period, *, as_
             risks=[r for r in risks if r.contract_id == cid],
             improvements=[i for i in improvements if i.contract_id == cid],
             disputes=[d for d in register.disputes if d.contract_id == cid],
-            calendar=tuple(e for e in events if getattr(e, "contract_id", None) == cid),
-            calendar_available=available, settings=register.settings, st=None)
+            calendar=tuple(e for e in events if e.contract_id == cid),
+            settings=register.settings, st=None)
         book_name, agenda_name = pack_names(cid, period)
         books.append(write_pack(ctx, folder / book_name))
         html = render_template(AGENDA_TEMPLATE, agenda_context(ctx, book_name), workspace.root)
