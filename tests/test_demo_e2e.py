@@ -7,6 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from cm_excel.periods import Period
 from cm_excel.register.reader import read_register
 
 CM_EXCEL = str(Path(sys.executable).parent / "cm-excel")
@@ -99,3 +100,27 @@ def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path):
     assert done.returncode == 1
     assert "not a demo workspace" in done.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_demo_writes_the_annual_workbook_and_meeting_packs(demo):
+    ws, done = demo
+    annual = ws / "outbox" / "SMG_Annual_2026-27.xlsx"
+    cover = ws / "outbox" / "SMG_Annual_2026-27_cover.html"
+    packs = ws / "outbox" / "packs" / "2026-27-Q2"
+    assert annual.is_file() and cover.is_file()
+    assert f"Annual workbook: {annual}" in done.stdout
+    assert f"Packs: {packs}" in done.stdout
+    assert "PROVISIONAL: returns for Q3, Q4 are not yet due" in done.stdout
+    register = read_register(ws / "register.xlsx")
+    ids = [c.contract_id for c in register.active_contracts(Period(2026, 2))]
+    assert sorted(p.name for p in packs.glob("*_pack_*.xlsx")) == [
+        f"{cid}_pack_2026-27-Q2.xlsx" for cid in ids]
+    assert len(list(packs.glob("*_agenda_*.html"))) == len(ids)
+    book = openpyxl.load_workbook(annual)
+    # Q2 is the twice-yearly meeting: its packs add the risk log, complaints and action plans
+    pack = openpyxl.load_workbook(packs / f"{ids[0]}_pack_2026-27-Q2.xlsx")
+    assert {"Risk Log", "Complaints Overview", "Action Plans"} <= set(pack.sheetnames)
+    flags = {row[2] for row in book["Risk Flags"].iter_rows(min_row=4, values_only=True) if row[0]}
+    assert {"KPI_RED", "AUDIT_LIMIT", "GOVERNANCE_NO_DEPUTY", "EXIT_NOTICE_DUE"} <= flags
+    calendar = [row for row in book["Calendar"].iter_rows(min_row=4, values_only=True) if row[0]]
+    assert calendar
