@@ -214,3 +214,12 @@ def test_commands_have_help_with_an_example(command):
 
     done = CliRunner().invoke(cli, [command, "--help"])
     assert done.exit_code == 0 and "Example:" in done.output
+
+
+def test_same_inputs_same_pack_bytes(year_ws):
+    ws, _ = year_ws
+    first = write_packs(ws, ys.register(), Period(ys.FY, 2), as_of=ys.AS_OF)
+    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in first.workbooks + first.agendas]
+    second = write_packs(ws, ys.register(), Period(ys.FY, 2), as_of=ys.AS_OF)
+    assert [hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in second.workbooks + second.agendas] == digests
