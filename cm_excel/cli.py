@@ -374,6 +374,37 @@ def export(obj: Context, year):
         click.echo(line)
 
 
+@cli.command("calendar")
+@click.option("--months", default=12, show_default=True, type=click.IntRange(1, 120),
+              help="How far ahead to look, in months from --as-of.")
+@click.option("--ics", "ics_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also write the dates as an iCalendar file that Outlook imports.")
+@click.pass_obj
+def calendar_command(obj: Context, months, ics_path):
+    """Print the contract-management dates ahead: notice deadlines, contract ends, audits,
+    dispute meetings, checklist expiries, return deadlines, quarterly meetings (overdue
+    items first).
+
+    Importing a newer .ics updates the events already in Outlook instead of adding copies.
+
+    Example:
+
+        cm-excel --as-of 2026-11-25 calendar --months 12 --ics outbox/calendar.ics
+    """
+    from .portfolio.calendar import calendar_events
+    from .reports.calendar_text import calendar_lines
+    from .reports.ics import write_ics
+
+    register = obj.register()
+    events = calendar_events(register, obj.as_of, months, include_overdue=True)
+    for line in calendar_lines(events, obj.as_of, months):
+        click.echo(line)
+    if ics_path:
+        path = write_ics(events, ics_path, obj.as_of,
+                         name=f"{register.settings.office_name}: contract calendar")
+        click.echo(f"Calendar file: {path}")
+
+
 @cli.group(cls=CmGroup)
 def held():
     """Late resubmissions held for a decision (a return for a long-closed quarter).

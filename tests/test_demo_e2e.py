@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -47,6 +48,80 @@ def test_demo_shows_off_the_planted_problems(demo):
     for code in ("KPI_RED", "KPI_RED_CONSECUTIVE", "FINANCE_OVERSPEND", "SIGNIFICANT_FAILURE",
                  "RETURN_LATE", "RETURN_REJECTED", "RETURN_MISSING"):
         assert code in codes, code
+
+
+# As of 25 Nov 2026 the starter register shows every calendar and governance flag:
+# (contract, flag, severity, register row named in the evidence).
+CALENDAR_FLAGS = [
+    ("VS-001", "AUDIT_LIMIT", "Amber", "register.xlsx Audits row 3"),  # 10 Feb and 15 Sep 2026
+    ("VS-002", "CHECKLIST_EXPIRED", "Red", "register.xlsx Checklist row 5"),  # 31 Aug 2026
+    ("VS-002", "DISPUTE_ACTION_PLAN_OVERDUE", "Amber", "register.xlsx Disputes row 4"),
+    ("VS-003", "DISPUTE_MEETING_OVERDUE", "Red", "register.xlsx Disputes row 3"),  # due 26 Oct
+    ("VS-003", "GOVERNANCE_NO_DEPUTY", "Amber", "register.xlsx Contracts row 4"),
+    ("VS-004", "EXIT_NOTICE_OVERDUE", "Amber", "register.xlsx Exit row 3"),  # STP not approved
+    ("VS-005", "EXIT_NOTICE_DUE", "Amber", "register.xlsx Contracts row 6"),  # by 30 Dec 2026
+    ("VS-006", "AUDIT_OVERDUE", "Amber", "register.xlsx Audits row 8"),  # last 12 Jun 2025
+    ("VS-006", "POST_CONTRACT_REVIEW_DUE", "Amber", "register.xlsx Exit row 4"),
+]
+CALENDAR_CODES = {code for _, code, _, _ in CALENDAR_FLAGS}
+
+
+def _flag_rows(sheet, first_header="Contract ID"):
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r and r[0] == first_header and r[1] == "Flag")
+    out = []
+    for r in rows[start + 1:]:
+        if not r or r[0] is None or r[1] is None:
+            break
+        out.append(r)
+    return out
+
+
+def test_demo_shows_every_calendar_flag_with_its_register_row(demo):
+    ws, done = demo
+    book = openpyxl.load_workbook(ws / "outbox" / "SMG_Quarterly_2026-27_Q2.xlsx")
+    for sheet in ("Risk Flags", "Calendar"):
+        rows = _flag_rows(book[sheet])
+        found = sorted((r[0], r[1], r[2]) for r in rows if r[1] in CALENDAR_CODES)
+        assert found == [(c, code, sev) for c, code, sev, _ in CALENDAR_FLAGS], sheet
+        for cid, code, _, ref in CALENDAR_FLAGS:
+            [row] = [r for r in rows if r[0] == cid and r[1] == code]
+            assert ref in row[4], (sheet, cid, code)
+            assert row[5]  # a recommended action on the ladder
+    dispute = next(r for r in _flag_rows(book["Calendar"]) if r[1] == "DISPUTE_MEETING_OVERDUE")
+    assert "12 Oct 2026" in dispute[4] and "26 Oct 2026" in dispute[4]
+    exit_due = next(r for r in _flag_rows(book["Calendar"]) if r[1] == "EXIT_NOTICE_DUE")
+    assert "30 Jun 2027" in exit_due[4] and "30 Dec 2026" in exit_due[4]
+    assert "Calendar flags: VS-001 AUDIT_LIMIT, " in done.stdout
+
+    # The dates: overdue items first, then the next twelve months, each naming its row.
+    rows = list(book["Calendar"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r and r[0] == "Date")
+    assert list(rows[start][:7]) == ["Date", "Contract ID", "What", "Status", "Days From As-Of",
+                                     "Detail", "Register Row"]
+    dates = [r for r in rows[start + 1:] if r and r[0] is not None and r[3]]
+    meeting = next(r for r in dates if r[2] == "VS-003 formal dispute meeting due")
+    assert (meeting[0].date(), meeting[1], meeting[3], meeting[4], meeting[6]) == (
+        date(2026, 10, 26), "VS-003", "Overdue", -30, "register.xlsx Disputes row 3")
+    notice = next(r for r in dates if r[1] == "VS-005" and r[2].startswith("VS-005 written"))
+    assert (notice[0].date(), notice[3]) == (date(2026, 12, 30), "Due")
+    returns = next(r for r in dates if r[2] == "Quarterly returns due for 2026-27 Q3")
+    assert (returns[0].date(), returns[1]) == (date(2027, 1, 29), "All")
+    assert [r[0] for r in dates if r[3] == "Due"] == sorted(r[0] for r in dates if r[3] == "Due")
+
+
+def test_demo_writes_the_contract_calendar_for_outlook(demo):
+    import icalendar
+
+    ws, done = demo
+    ics = ws / "outbox" / "Contract_Calendar.ics"
+    assert f"): {ics}" in done.stdout
+    cal = icalendar.Calendar.from_ical(ics.read_bytes())
+    events = [c for c in cal.walk() if c.name == "VEVENT"]
+    uids = {str(e["UID"]) for e in events}
+    assert len(uids) == len(events) > 40
+    assert {"exit-notice-vs-005@cm-excel", "dispute-meeting-vs-003-2026-10-05@cm-excel",
+            "returns-2026-27-q3@cm-excel", "contract-end-vs-006@cm-excel"} <= uids
 
 
 def test_rejected_demo_return_stays_in_the_inbox_with_feedback(demo):

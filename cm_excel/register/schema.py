@@ -174,7 +174,7 @@ KNOBS = (
     Knob("Exit notice warning months", "exit_notice_warning_months", INT, 9,
          "EXIT_NOTICE_DUE is raised this many months before the end date when no exit decision is recorded."),
     Knob("Post-contract review months", "post_contract_review_months", INT, 3,
-         "Strategy 3.0: a post-contract review is due before the end date; flagged when fewer than this many months remain."),
+         "Strategy 3.0: a post-contract review is due before a contract concludes; POST_CONTRACT_REVIEW_DUE is raised from this many months before the end date until this many months after it while no review date is recorded."),
     Knob("Audit interval months", "audit_interval_months", INT, 12,
          "Strategy 3.1: an audit is expected at least once in this many months, and no more than one."),
     Knob("Dispute meeting working days", "dispute_meeting_working_days", INT, 10,
