@@ -3,27 +3,28 @@
 ``build_year`` takes the year's quarters (as the ledger loader fills them), the previous
 year's quarters when the ledger has them, and the providers' risk and improvement logs, and
 rolls them up: each KPI by the KPI's Annual Aggregation (``rollup``), finance by line and
-contract, incidents, complaints, returns compliance, and the register's audits, disputes
-and exit decisions. Nothing here reads the ledger, judges (flags) or draws (reports).
+contract, then the records of ``year_records`` (incidents, complaints, returns
+compliance, audits due, the providers' logs) and the register's audits, disputes and exit
+decisions. Nothing here reads the ledger, judges (flags) or draws (reports).
 
 A year is **provisional** while any of its returns is not yet due (as of ``as_of``).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
 from ..periods import Period, fy_label
 from ..register.model import Audit, Contract, Dispute, ExitPlan, Register, Settings
-from .calendar import audit_due, audits_of
 from .logs import ImprovementEntry, RiskEntry
-from .quarter import (
-    ACCEPTED, HELD, LATE, MISSING, NOT_YET_DUE, REJECTED, Complaint, Incident, QuarterData,
-)
+from .quarter import ACCEPTED, LATE, NOT_YET_DUE, Complaint, Incident, QuarterData
 from .rag import HIGHER, INFO, LOWER, at_most, rag
 from .rollup import LATEST, finance_year, kpi_frame, year_values
+from .year_records import (
+    AuditDue, ComplaintSummary, IncidentSummary, ReturnCompliance, audits_due, complaint_summary,
+    incident_summary, latest_logs, return_compliance, with_first_reported,
+)
 
 # Words for a quarter that has no value.
 NO_RETURN = "No return"
@@ -139,65 +140,6 @@ class YearFinance:
         if self.outturn is None or self.previous_outturn is None:
             return None
         return round(self.outturn - self.previous_outturn, 2)
-
-
-@dataclass(frozen=True)
-class IncidentSummary:
-    contract_id: str
-    incidents: int
-    harm_caused: int
-    provider_negligence: int
-    reputational_risk: int
-    none_of_these: int
-    clients_affected: float
-    estimated_cost: float
-
-
-@dataclass(frozen=True)
-class ComplaintSummary:
-    contract_id: str
-    received: int
-    upheld: int  # upheld or partly upheld
-    not_upheld: int
-    open: int
-    resolved: int
-    mean_days_to_resolve: float | None
-    longest_days_to_resolve: int | None
-    by_category: tuple[tuple[str, int, int], ...]  # (category, received, upheld)
-
-    @property
-    def decided(self) -> int:
-        return self.upheld + self.not_upheld
-
-    @property
-    def upheld_rate(self) -> float | None:
-        return self.upheld / self.decided if self.decided else None
-
-
-@dataclass(frozen=True)
-class ReturnCompliance:
-    """Returns due in the year for one contract (both kinds), by what became of them."""
-
-    contract_id: str
-    due: int  # whose deadline has passed
-    on_time: int
-    late: int
-    missing: int  # missing, rejected with nothing accepted, or held for decision
-    resubmitted: int  # accepted returns later replaced by a new version
-    not_yet_due: int
-    working_days_late: int
-
-    @property
-    def on_time_share(self) -> float | None:
-        return self.on_time / self.due if self.due else None
-
-
-@dataclass(frozen=True)
-class AuditDue:
-    contract_id: str
-    last_audit: date | None
-    next_due: date  # last audit (else the contract's start) + the audit interval
-    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -404,116 +346,6 @@ def _year_finance(register: Register, fy: int, quarters, previous, contracts) ->
     return out
 
 
-def _yes(value) -> bool:
-    return str(value or "").strip().upper() in ("Y", "YES")
-
-
-def _incident_summary(contracts, incidents) -> list[IncidentSummary]:
-    out = []
-    for c in contracts:
-        mine = [i for i in incidents if i.contract_id == c.contract_id]
-        harm = sum(_yes(i.harm_caused) for i in mine)
-        neg = sum(_yes(i.provider_negligence) for i in mine)
-        rep = sum(_yes(i.reputational_risk) for i in mine)
-        none = sum(not (_yes(i.harm_caused) or _yes(i.provider_negligence)
-                        or _yes(i.reputational_risk)) for i in mine)
-        out.append(IncidentSummary(c.contract_id, len(mine), harm, neg, rep, none,
-                                   sum(i.clients_affected or 0.0 for i in mine),
-                                   sum(i.estimated_cost or 0.0 for i in mine)))
-    return out
-
-
-def complaint_outcome(outcome: str | None) -> str:
-    """``upheld`` (upheld or partly upheld), ``not upheld`` or ``open``."""
-    word = (outcome or "").strip().lower()
-    if word.startswith("not"):
-        return "not upheld"
-    if "upheld" in word:
-        return "upheld"
-    return "open"
-
-
-def _iso(text) -> date | None:
-    try:
-        return date.fromisoformat(str(text)[:10]) if text else None
-    except ValueError:
-        return None
-
-
-def _complaint_summary(contracts, complaints) -> list[ComplaintSummary]:
-    out = []
-    for c in contracts:
-        mine = [x for x in complaints if x.contract_id == c.contract_id]
-        outcomes = Counter(complaint_outcome(x.outcome) for x in mine)
-        days = []
-        for x in mine:
-            got, done = _iso(x.date_received), _iso(x.resolved_date)
-            if got and done and done >= got:
-                days.append((done - got).days)
-        cats: dict[str, list[int]] = {}
-        for x in mine:
-            entry = cats.setdefault((x.category or "Not given").strip() or "Not given", [0, 0])
-            entry[0] += 1
-            entry[1] += complaint_outcome(x.outcome) == "upheld"
-        out.append(ComplaintSummary(
-            c.contract_id, len(mine), outcomes["upheld"], outcomes["not upheld"],
-            outcomes["open"], len(days), sum(days) / len(days) if days else None,
-            max(days) if days else None,
-            tuple((cat, n, up) for cat, (n, up) in sorted(cats.items()))))
-    return out
-
-
-def _compliance(contracts, quarters) -> list[ReturnCompliance]:
-    out = []
-    for c in contracts:
-        mine = [r for q in quarters for r in q.returns if r.contract_id == c.contract_id]
-        resubmitted = sum(1 for r in mine if r.accepted is not None and (r.accepted.version or 1) > 1)
-        out.append(ReturnCompliance(
-            c.contract_id,
-            due=sum(1 for r in mine if r.status != NOT_YET_DUE),
-            on_time=sum(1 for r in mine if r.status == ACCEPTED),
-            late=sum(1 for r in mine if r.status == LATE),
-            missing=sum(1 for r in mine if r.status in (MISSING, REJECTED, HELD)),
-            resubmitted=resubmitted,
-            not_yet_due=sum(1 for r in mine if r.status == NOT_YET_DUE),
-            working_days_late=sum(r.working_days_late for r in mine if r.status == LATE)))
-    return out
-
-
-def _audits_due(register: Register, contracts, as_of: date) -> list[AuditDue]:
-    """When each contract's next audit is due (``portfolio.calendar.audit_due``)."""
-    out = []
-    for c in contracts:
-        audits = audits_of(register, c.contract_id)
-        held = [a.date for a in audits if a.date <= as_of]
-        due = audit_due(c, audits, as_of, register.settings)
-        out.append(AuditDue(c.contract_id, max(held) if held else None, due, due < as_of))
-    return out
-
-
-def latest_logs(entries, periods_wanted) -> list:
-    """The latest quarter's rows per contract (a log is restated every quarter)."""
-    latest: dict[str, Period] = {}
-    for e in entries:
-        if e.period in periods_wanted and (e.contract_id not in latest or e.period > latest[e.contract_id]):
-            latest[e.contract_id] = e.period
-    return sorted((e for e in entries if latest.get(e.contract_id) == e.period),
-                  key=lambda e: (e.contract_id, e.row))
-
-
-def with_first_reported(entries, periods_wanted) -> list[ImprovementEntry]:
-    """The improvement actions of those quarters, each with the earliest quarter naming it."""
-    from dataclasses import replace
-
-    mine = [e for e in entries if e.period in periods_wanted]
-    first: dict[tuple[str, str], Period] = {}
-    for e in mine:
-        key = (e.contract_id, (e.action or "").strip().lower())
-        first[key] = min(first.get(key, e.period), e.period)
-    return [replace(e, first_reported=first[(e.contract_id, (e.action or "").strip().lower())])
-            for e in mine]
-
-
 def build_year(register: Register, fy: int, quarters: list[QuarterData], *, as_of: date,
                previous: list[QuarterData] | None = None, risks=(), improvements=(),
                register_name: str = "register.xlsx") -> YearData:
@@ -543,14 +375,14 @@ def build_year(register: Register, fy: int, quarters: list[QuarterData], *, as_o
         finance=tuple(_year_finance(register, fy, quarters, previous if has_previous else None,
                                     contracts)),
         incidents=incidents, complaints=complaints,
-        incident_summary=tuple(_incident_summary(contracts, incidents)),
-        complaint_summary=tuple(_complaint_summary(contracts, complaints)),
-        compliance=tuple(_compliance(contracts, quarters)),
+        incident_summary=tuple(incident_summary(contracts, incidents)),
+        complaint_summary=tuple(complaint_summary(contracts, complaints)),
+        compliance=tuple(return_compliance(contracts, quarters)),
         risks=tuple(latest_logs(risks, periods)),
         improvements=tuple(latest_logs(with_first_reported(improvements, periods), periods)),
         audits=tuple(sorted((a for a in register.audits if a.contract_id in ids
                              and start <= a.date <= end), key=lambda a: (a.contract_id, a.date))),
-        audits_due=tuple(_audits_due(register, contracts, as_of)),
+        audits_due=tuple(audits_due(register, contracts, as_of)),
         disputes=tuple(sorted((d for d in register.disputes if d.contract_id in ids),
                               key=lambda d: (d.contract_id, d.opened))),
         exits=tuple((c, register.exit_plan(c.contract_id)) for c in contracts),
@@ -563,8 +395,7 @@ def build_year(register: Register, fy: int, quarters: list[QuarterData], *, as_o
 
 
 __all__ = [
-    "QuarterPoint", "YearKpi", "YearFinanceLine", "YearFinance", "IncidentSummary",
-    "ComplaintSummary", "ReturnCompliance", "AuditDue", "YearData", "build_year", "trend_word",
-    "complaint_outcome", "latest_logs", "with_first_reported", "NO_RETURN", "NOT_REPORTED", "NOT_YET", "NOT_ACTIVE",
-    "IMPROVING", "WORSENING", "STEADY", "UP", "DOWN", "INFO",
+    "QuarterPoint", "YearKpi", "YearFinanceLine", "YearFinance", "YearData", "build_year",
+    "trend_word", "NO_RETURN", "NOT_REPORTED", "NOT_YET", "NOT_ACTIVE", "IMPROVING",
+    "WORSENING", "STEADY", "UP", "DOWN",
 ]

@@ -22,7 +22,8 @@ from ..atomic import atomic_path, write_text_atomic
 from ..flags import compute_flags
 from ..periods import Period
 from ..portfolio.rag import day
-from ..portfolio.year import build_year, with_first_reported
+from ..portfolio.year import build_year
+from ..portfolio.year_records import with_first_reported
 from ..register.model import Register
 from ..workspace import Workspace
 from .annual_cover import render_template
