@@ -113,6 +113,16 @@ def test_a_percentage_with_different_denominators_is_a_ratio_of_sums(annual):
     assert cell.number_format == "0.0%"
 
 
+def test_year_on_year_of_a_sum_needs_as_many_quarters(annual):
+    _, book, _ = annual
+    got = table(book["KPIs"])[("VS-001", "VS01")]
+    # 1,200 over four quarters against 250 over one: shown, not compared
+    assert (got["Previous Year"], got["Previous Year Quarters"]) == (250, "1 of 4")
+    assert got["Change On Previous Year"] is None
+    ratio = table(book["KPIs"])[("VS-001", "VS02")]
+    assert ratio["Previous Year Quarters"] == "1 of 4"
+
+
 def test_a_gap_is_a_word_never_a_zero(annual):
     _, book, _ = annual
     sheet = book["KPIs"]
@@ -312,3 +322,18 @@ def test_year_without_previous_year_says_so(year_ws):
     assert kpis[("VS-001", "VS02")]["Q1"] == "No return"
     assert kpis[("VS-001", "VS02")]["Year"] == "No value"
     assert kpis[("VS-001", "VS02")]["Previous Year"] == pytest.approx(240 / 350)
+
+
+def test_calendar_sheet_and_calendar_flags_once(annual):
+    _, book, _ = annual
+    rows = [r for r in book["Calendar"].iter_rows(min_row=4, values_only=True) if r[0]]
+    overdue = [(r[2], r[3], r[5]) for r in rows if r[1] == "Overdue"]
+    assert ("VS-002", "Dispute meeting due", "register.xlsx Disputes row 2") in overdue
+    assert ("VS-002", "Audit due", "register.xlsx Audits row 3") in overdue
+    ahead = [(r[0].date(), r[2], r[3]) for r in rows if r[1] == "Due"]
+    assert (date(2027, 6, 10), "VS-001", "Audit due") in ahead
+    assert all(date(2027, 6, 1) <= d <= date(2028, 6, 1) for d, _, _ in ahead)
+    flags = [r[:3] for r in book["Risk Flags"].iter_rows(min_row=4, values_only=True) if r[0]]
+    # the calendar and governance flags speak for as-of: listed once, not once a quarter
+    assert flags.count(("As of 1 Jun 2027", "VS-002", "DISPUTE_MEETING_OVERDUE")) == 1
+    assert not [f for f in flags if f[0].startswith("Q") and f[2] == "DISPUTE_MEETING_OVERDUE"]

@@ -20,7 +20,7 @@ from ..register.model import Audit, Contract, Dispute, ExitPlan, Register, Setti
 from .logs import ImprovementEntry, RiskEntry
 from .quarter import ACCEPTED, LATE, NOT_YET_DUE, Complaint, Incident, QuarterData
 from .rag import HIGHER, INFO, LOWER, at_most, rag
-from .rollup import LATEST, finance_year, kpi_frame, year_values
+from .rollup import LATEST, SUM, finance_year, kpi_frame, year_values
 from .year_records import (
     AuditDue, ComplaintSummary, IncidentSummary, ReturnCompliance, audits_due, complaint_summary,
     incident_summary, latest_logs, return_compliance, with_first_reported,
@@ -74,8 +74,13 @@ class YearKpi:
 
     @property
     def change(self) -> float | None:
-        """Year on year: this year's value less last year's (points for a percentage)."""
+        """Year on year: this year's value less last year's (points for a percentage).
+
+        A sum over a different number of quarters is not comparable: None.
+        """
         if self.value is None or self.previous is None:
+            return None
+        if self.aggregation == SUM and self.reported != self.previous_reported:
             return None
         return self.value - self.previous
 

@@ -14,7 +14,9 @@ from ..portfolio.rag import GREEN, INFO
 from ..portfolio.year import YearKpi
 from .annual_layout import AnnualContext
 from .quarterly_layout import HEADER_ROW, header, section, start_sheet, write_fitted, write_rows
-from .xlsx_style import INTEGER, MONEY, PERCENT, SIGNED_PERCENT, UNIT_FORMATS, put
+from .xlsx_style import (
+    BORDER_COLOUR, INTEGER, MONEY, PERCENT, RAG_COLOURS, SIGNED_PERCENT, UNIT_FORMATS, put,
+)
 
 DECIMAL_NUM = "#,##0.##"
 SIGNED_UNIT = {"percent": SIGNED_PERCENT, "gbp": "+£#,##0.00;-£#,##0.00;£0.00",
@@ -45,8 +47,11 @@ def write_summary(wb, ctx: AnnualContext) -> None:
                      freeze_col=None, repeat_to=1)
     row = HEADER_ROW
     if y.provisional:
-        put(ws, row, 0, ctx.provisional_words + "; the year's figures will change.",
-            st.rag("Amber", valign="vcenter"))
+        fill, font = RAG_COLOURS["Amber"]
+        ws.merge_range(row, 0, row, len(widths) - 1,
+                       ctx.provisional_words + "; the year's figures will change.",
+                       st.get(bold=True, bg_color=fill, font_color=font, border=1,
+                              border_color=BORDER_COLOUR, valign="vcenter"))
         ws.set_row(row, 20)
         row += 2
     rags = Counter(year_rag_word(k) for k in y.kpis)
@@ -95,14 +100,14 @@ def write_summary(wb, ctx: AnnualContext) -> None:
 KPI_HEADERS = ("Contract ID", "KPI Code", "KPI", "Annual Aggregation", "Q1", "Q2", "Q3", "Q4",
                "Year", "Year Target", "Year RAG", "Quarters Behind The Year", "Trend In Year",
                "Quarter RAGs", "Year Numerator", "Year Denominator", "Previous Year",
-               "Change On Previous Year", "Sources")
+               "Previous Year Quarters", "Change On Previous Year", "Sources")
 KPI_YEAR_COL = KPI_HEADERS.index("Year")
 
 
 def write_kpis(wb, ctx: AnnualContext) -> None:
     """KPIs: each KPI by quarter and for the year against target."""
     y, st = ctx.year, ctx.st
-    widths = (10, 7, 22, 11, 9, 9, 9, 9, 10, 9, 10, 9, 11, 16, 10, 11, 10, 11, 40)
+    widths = (10, 7, 22, 11, 9, 9, 9, 9, 10, 9, 10, 9, 11, 16, 10, 11, 10, 9, 11, 40)
     ws = start_sheet(wb, ctx, "KPIs", "KPIs by quarter and for the year", widths, freeze_col=3)
     header(ws, ctx, HEADER_ROW, KPI_HEADERS, height=42)
     text, wrap = st.cell(), st.cell(wrap=True)
@@ -116,12 +121,14 @@ def write_kpis(wb, ctx: AnnualContext) -> None:
         values = ((k.contract_id, k.kpi_code, k.name, k.aggregation) + quarters
                   + (k.value if k.value is not None else "No value", k.target, word,
                      f"{k.reported} of 4", k.trend or "", _quarter_rags(k), k.numerator,
-                     k.denominator, k.previous, k.change, refs))
+                     k.denominator, k.previous,
+                     f"{k.previous_reported} of 4" if k.previous is not None else "",
+                     k.change, refs))
         fmts = ((text, text, wrap, wrap) + q_fmts
                 + (st.cell(UNIT_FORMATS.get(k.unit, "General"), bold=True)
                    if k.value is not None else st.plain_word(), fmt,
                    st.rag(word) if k.rag else st.plain_word(), st.cell(align="center"), text,
-                   wrap, st.cell(DECIMAL_NUM), st.cell(DECIMAL_NUM), fmt,
+                   wrap, st.cell(DECIMAL_NUM), st.cell(DECIMAL_NUM), fmt, st.cell(align="center"),
                    st.cell(SIGNED_UNIT.get(k.unit, "General")), wrap))
         write_fitted(ws, ctx, row, values, fmts)
         row += 1
@@ -132,7 +139,7 @@ def write_kpis(wb, ctx: AnnualContext) -> None:
     put(ws, row + 1, 0, "The year follows each KPI's Annual Aggregation (see Notes): a sum, a "
         "ratio of the summed numerators and denominators, a mean or the latest quarter. A "
         "quarter without a value is a gap, never a zero. Change is in points for a "
-        "percentage.", st.note())
+        "percentage, and for a sum only when both years rest on as many quarters.", st.note())
 
 
 FINANCE_CONTRACT_HEADERS = (

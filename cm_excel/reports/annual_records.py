@@ -14,9 +14,10 @@ from .annual_layout import AnnualContext
 from .quarterly_layout import HEADER_ROW, header, start_sheet, titled_rows, write_rows
 from .xlsx_style import DATE, INTEGER, MONEY, PERCENT, as_date, put
 
+OVERDUE, DUE = "Overdue", "Due"
 FLAG_HEADERS = ("Quarter", "Contract ID", "Flag", "Severity", "Detail", "Evidence",
                 "Recommended Action")
-CALENDAR_HEADERS = ("Date", "Contract ID", "Event", "Detail", "Register Row")
+CALENDAR_HEADERS = ("Date", "Status", "Contract ID", "Event", "Detail", "Register Row")
 
 
 def _reg(ctx: AnnualContext, sheet: str, row: int) -> str:
@@ -198,24 +199,28 @@ def write_flags(wb, ctx: AnnualContext) -> None:
 
 
 def write_calendar(wb, ctx: AnnualContext) -> None:
-    """Calendar: the deadlines of the twelve months after as-of."""
+    """Calendar: what is overdue, then the deadlines of the twelve months after as-of."""
     st = ctx.st
-    widths = (12, 10, 28, 60, 36)
-    ws = start_sheet(wb, ctx, "Calendar", f"The twelve months from {day(ctx.year.as_of)}",
-                     widths)
+    widths = (12, 9, 12, 28, 58, 30)
+    ws = start_sheet(wb, ctx, "Calendar", "Overdue, and the twelve months from "
+                     f"{day(ctx.year.as_of)}", widths)
     header(ws, ctx, HEADER_ROW, CALENDAR_HEADERS)
     wrap = st.cell(wrap=True)
     rows = [calendar_row(e) for e in ctx.calendar]
     end = write_rows(ws, ctx, HEADER_ROW + 1, rows,
-                     (st.cell(DATE), st.cell(), wrap, wrap, wrap))
+                     (st.cell(DATE), lambda v: st.rag("Red") if v == OVERDUE else st.plain_word(),
+                      st.cell(), wrap, wrap, wrap))
+    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(CALENDAR_HEADERS) - 1)
     if not rows:
-        put(ws, end, 0, "Nothing falls due in the twelve months ahead.", st.note())
+        put(ws, end, 0, "Nothing is overdue or falls due in the twelve months ahead.", st.note())
 
 
 def calendar_row(event) -> tuple:
-    """(date, contract, event, detail, register row) of a ``portfolio.calendar.CalendarEvent``."""
+    """(date, status, contract, event, detail, register row) of a
+    ``portfolio.calendar.CalendarEvent``."""
     detail = event.title + (f". {event.detail}" if event.detail else "")
-    return (event.date, event.contract_id or "All contracts", event.kind, detail, event.ref)
+    return (event.date, OVERDUE if event.overdue else DUE, event.contract_id or "All contracts",
+            event.kind, detail, event.ref)
 
 
 AGGREGATION_WORDS = (

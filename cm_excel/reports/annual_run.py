@@ -48,7 +48,8 @@ class AnnualResult:
         out.append(f"Contracts: {self.contracts}; KPIs for the year: green {self.kpis_green}, "
                    f"amber {self.kpis_amber}, red {self.kpis_red}")
         out.append(f"Flags in the year: {self.flags_red} red, {self.flags_amber} amber")
-        out.append(f"Calendar: {self.calendar_events} dates in the next {CALENDAR_MONTHS} months")
+        out.append(f"Calendar: {self.calendar_events} dates (overdue, and the next "
+                   f"{CALENDAR_MONTHS} months)")
         out.append(f"Annual workbook: {self.workbook_path}")
         out.append(f"Annual cover note: {self.cover_path}")
         return out
@@ -86,10 +87,11 @@ def year_flags(year: YearData, register: Register) -> list[YearFlag]:
 
 
 def calendar_for(register: Register, as_of: date, months: int = CALENDAR_MONTHS) -> tuple:
-    """The register's calendar (``CalendarEvent`` values) for the months after as-of."""
+    """The register's calendar (``CalendarEvent`` values): what is already overdue, then the
+    dates of the months after as-of."""
     from ..portfolio.calendar import calendar_events
 
-    return tuple(calendar_events(register, as_of, months=months))
+    return tuple(calendar_events(register, as_of, months=months, include_overdue=True))
 
 
 def report_year(workspace: Workspace, register: Register, fy: int, *, as_of: date,

@@ -225,10 +225,12 @@ def write_flags(wb, ctx: PackContext) -> None:
           f"{ctx.data.register_name} Disputes row {d.row}", d.opened) for d in open_disputes],
         (wrap, st.cell(), wrap, wrap, wrap, st.cell(DATE)), "No dispute is open.")
     events = [calendar_row(e) for e in ctx.calendar]
-    titled_rows(ws, ctx, row + 1, "Dates ahead", ("Event", "Date", "Detail", "Register Row"),
-                [(e[2], e[0], e[3], e[4]) for e in events],
-                (wrap, st.cell(DATE), wrap, wrap),
-                "Nothing falls due in the twelve months ahead.")
+    titled_rows(ws, ctx, row + 1, "Overdue and dates ahead",
+                ("Event", "Date", "Detail", "Register Row", "Status"),
+                [(e[3], e[0], e[4], e[5], e[1]) for e in events],
+                (wrap, st.cell(DATE), wrap, wrap,
+                 lambda v: st.rag("Red") if v == "Overdue" else st.plain_word()),
+                "Nothing is overdue or falls due in the twelve months ahead.")
 
 
 def _dispute_action(d: Dispute) -> str:
