@@ -97,17 +97,18 @@ def test_demo_shows_every_calendar_flag_with_its_register_row(demo):
     # The dates: overdue items first, then the next twelve months, each naming its row.
     rows = list(book["Calendar"].iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if r and r[0] == "Date")
-    assert list(rows[start][:7]) == ["Date", "Contract ID", "What", "Status", "Days From As-Of",
-                                     "Detail", "Register Row"]
-    dates = [r for r in rows[start + 1:] if r and r[0] is not None and r[3]]
-    meeting = next(r for r in dates if r[2] == "VS-003 formal dispute meeting due")
-    assert (meeting[0].date(), meeting[1], meeting[3], meeting[4], meeting[6]) == (
-        date(2026, 10, 26), "VS-003", "Overdue", -30, "register.xlsx Disputes row 3")
-    notice = next(r for r in dates if r[1] == "VS-005" and r[2].startswith("VS-005 written"))
-    assert (notice[0].date(), notice[3]) == (date(2026, 12, 30), "Due")
-    returns = next(r for r in dates if r[2] == "Quarterly returns due for 2026-27 Q3")
-    assert (returns[0].date(), returns[1]) == (date(2027, 1, 29), "All")
-    assert [r[0] for r in dates if r[3] == "Due"] == sorted(r[0] for r in dates if r[3] == "Due")
+    assert list(rows[start][:8]) == ["Date", "Kind", "Status", "What", "Detail", "Register Row",
+                                     "Contract ID", "Days From As-Of"]
+    dates = [r for r in rows[start + 1:] if r and r[0] is not None and r[2]]
+    meeting = next(r for r in dates if r[3] == "VS-003 formal dispute meeting due")
+    assert (meeting[0].date(), meeting[1], meeting[2], meeting[5], meeting[6], meeting[7]) == (
+        date(2026, 10, 26), "Dispute meeting due", "Overdue", "register.xlsx Disputes row 3",
+        "VS-003", -30)
+    notice = next(r for r in dates if r[6] == "VS-005" and r[1] == "Exit notice deadline")
+    assert (notice[0].date(), notice[2]) == (date(2026, 12, 30), "Due")
+    returns = next(r for r in dates if r[3] == "Quarterly returns due for 2026-27 Q3")
+    assert (returns[0].date(), returns[6]) == (date(2027, 1, 29), "All")
+    assert [r[0] for r in dates if r[2] == "Due"] == sorted(r[0] for r in dates if r[2] == "Due")
 
 
 def test_demo_writes_the_contract_calendar_for_outlook(demo):

@@ -1,7 +1,9 @@
 """Risk flags: small rules over one quarter's facts, each with evidence and an action.
 
 ``compute_flags(data)`` runs every rule of ``RULES`` and returns the flags sorted by
-contract and catalogue order. The catalogue (code, severity, meaning, recommended action)
+contract and catalogue order. The calendar and governance rules (``calendar.py``) read the
+register the quarter carries, as of its as-of date; ``calendar_flags(register, as_of)`` runs
+them without a quarter (for the annual workbook). The catalogue (code, severity, meaning, recommended action)
 is data in ``catalogue.py``; the recommended actions follow the strategy's dispute
 resolution procedure (``model.ACTIONS``).
 """

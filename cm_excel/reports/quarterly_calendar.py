@@ -14,8 +14,11 @@ from .xlsx_style import DATE, INTEGER, put
 
 CALENDAR_MONTHS = 12
 CALENDAR_AREAS = ("calendar", "governance")
-EVENT_HEADERS = ("Date", "Contract ID", "What", "Status", "Days From As-Of", "Detail",
-                 "Register Row")
+# The flags take the Risk Flags sheet's columns (A-F); the dates are laid out so that each
+# column's width suits both tables (the kind under Flag, the title under Detail ...).
+WIDTHS = (12, 28, 10, 46, 50, 36, 12, 10)
+EVENT_HEADERS = ("Date", "Kind", "Status", "What", "Detail", "Register Row", "Contract ID",
+                 "Days From As-Of")
 FLAG_HEADERS = ("Contract ID", "Flag", "Severity", "Detail", "Evidence", "Recommended Action")
 OVERDUE, DUE = "Overdue", "Due"
 
@@ -27,27 +30,25 @@ def calendar_flag_rows(ctx: SheetContext) -> list[tuple]:
 
 
 def event_rows(ctx: SheetContext) -> list[tuple]:
-    """One row per calendar event: date, contract, what, status, days, detail, register row."""
+    """One row per calendar event, in EVENT_HEADERS order."""
     register = ctx.data.register
     if register is None:
         return []
     events = calendar_events(register, ctx.data.as_of, CALENDAR_MONTHS, include_overdue=True,
                              register_name=ctx.data.register_name)
-    return [(e.date, e.contract_id or "All", e.title, OVERDUE if e.overdue else DUE,
-             (e.date - ctx.data.as_of).days, e.detail or None, e.ref) for e in events]
+    return [(e.date, e.kind, OVERDUE if e.overdue else DUE, e.title, e.detail or None, e.ref,
+             e.contract_id or "All", (e.date - ctx.data.as_of).days) for e in events]
 
 
 def write_calendar(wb, ctx: SheetContext) -> None:
     """Calendar: calendar and governance flags, then the dates ahead (and overdue)."""
     st = ctx.st
-    widths = (12, 11, 46, 10, 10, 50, 28)
-    ws = start_sheet(wb, ctx, "Calendar", "Contract calendar and governance", widths,
+    ws = start_sheet(wb, ctx, "Calendar", "Contract calendar and governance", WIDTHS,
                      freeze_col=None)
     put(ws, HEADER_ROW, 0, "Exit notices, post-contract reviews, audits, disputes, the "
         "checklist and officers, from the register as of the report date (strategy 3.0, "
         "3.1, 4.0, 5.2, 6.0).", st.note())
     text, wrap = st.cell(), st.cell(wrap=True)
-    # The flags use the Risk Flags sheet's columns, squeezed into this sheet's widths.
     row = titled_rows(ws, ctx, HEADER_ROW + 2, "Calendar and governance flags", FLAG_HEADERS,
                       calendar_flag_rows(ctx),
                       (text, wrap, lambda v: st.rag(v), wrap, wrap, wrap),
@@ -56,8 +57,8 @@ def write_calendar(wb, ctx: SheetContext) -> None:
         ws, ctx, row + 1,
         f"Dates in the next {CALENDAR_MONTHS} months, with overdue items first in date order",
         EVENT_HEADERS, event_rows(ctx),
-        (st.cell(DATE), text, wrap, lambda v: st.rag("Red") if v == OVERDUE else text,
-         st.cell(INTEGER), wrap, wrap),
+        (st.cell(DATE), wrap, lambda v: st.rag("Red") if v == OVERDUE else st.plain_word(),
+         wrap, wrap, wrap, text, st.cell(INTEGER)),
         "Nothing falls due in the next twelve months.")
     put(ws, row + 1, 0, "The same dates as an Outlook calendar: cm-excel calendar --ics FILE.",
         st.note())
