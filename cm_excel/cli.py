@@ -359,6 +359,118 @@ def consolidate(obj: Context, quarter, year, strict, provisional):
         sys.exit(EXIT_FAILED)
 
 
+def _year_of(obj: Context, year: str | None) -> int:
+    """``--year`` as a financial year; without it, the year of the latest ended quarter."""
+    from .periods import fy_label, latest_ended_period, parse_fy
+
+    fy = parse_fy(year) if year is not None else latest_ended_period(obj.as_of).fy
+    click.echo(f"Financial year: {fy_label(fy)} (1 Apr {fy} to 31 Mar {fy + 1})", err=True)
+    return fy
+
+
+@cli.command()
+@click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27 "
+              "(default: the year of the latest ended quarter).")
+@click.pass_obj
+def annual(obj: Context, year):
+    """Write the annual SMG workbook and cover note to outbox/ from the ledger.
+
+    Each KPI by quarter and for the year (by its annual aggregation), the financial outturn,
+    incidents and complaints, audits, disputes and exit decisions, risk logs and improvement
+    plans, returns compliance and the calendar ahead. A year whose returns are not all due
+    yet is marked provisional. Reads the ledger only: ingest or consolidate first.
+
+    Example:
+
+        cm-excel annual --year 2026 --as-of 2027-05-10
+    """
+    from .pipeline import annual as run_annual
+
+    register = obj.register()
+    result = run_annual(obj.workspace, register, _year_of(obj, year), as_of=obj.as_of,
+                        progress=TerminalProgress())
+    for line in result.lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("quarter")
+@click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27.")
+@click.pass_obj
+def packs(obj: Context, quarter, year):
+    """Write each contract's meeting pack (workbook) and agenda (HTML) to outbox/packs/.
+
+    Q2 and Q4 packs are for the longer twice-yearly and annual meetings and add the risk
+    log, complaints overview and action plans. Each pack holds one contract's data only.
+
+    Example:
+
+        cm-excel packs Q3 --year 2026
+    """
+    from .pipeline import meeting_packs
+
+    register = obj.register()
+    period = obj.period(quarter, year)
+    result = meeting_packs(obj.workspace, register, period, as_of=obj.as_of,
+                           progress=TerminalProgress())
+    for line in result.lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27 "
+              "(default: the year of the latest ended quarter).")
+@click.pass_obj
+def export(obj: Context, year):
+    """Write the year's values as one tidy table (CSV and .xlsx) for analysts and Power BI.
+
+    One row per contract, quarter and KPI or budget line: value, target, RAG, and the
+    source file, sheet and cell. Files land in outbox/export/.
+
+    Example:
+
+        cm-excel export --year 2026
+    """
+    from .pipeline import export as run_export
+
+    register = obj.register()
+    result = run_export(obj.workspace, register, _year_of(obj, year), as_of=obj.as_of,
+                        progress=TerminalProgress())
+    for line in result.lines():
+        click.echo(line)
+
+
+@cli.command("calendar")
+@click.option("--months", default=12, show_default=True, type=click.IntRange(1, 120),
+              help="How far ahead to look, in months from --as-of.")
+@click.option("--ics", "ics_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also write the dates as an iCalendar file that Outlook imports.")
+@click.pass_obj
+def calendar_command(obj: Context, months, ics_path):
+    """Print the contract-management dates ahead: notice deadlines, contract ends, audits,
+    dispute meetings, checklist expiries, return deadlines, quarterly meetings (overdue
+    items first).
+
+    Importing a newer .ics updates the events already in Outlook instead of adding copies.
+
+    Example:
+
+        cm-excel --as-of 2026-11-25 calendar --months 12 --ics outbox/calendar.ics
+    """
+    from .portfolio.calendar import calendar_events
+    from .reports.calendar_text import calendar_lines
+    from .reports.ics import write_ics
+
+    register = obj.register()
+    events = calendar_events(register, obj.as_of, months, include_overdue=True)
+    for line in calendar_lines(events, obj.as_of, months):
+        click.echo(line)
+    if ics_path:
+        path = write_ics(events, ics_path, obj.as_of,
+                         name=f"{register.settings.office_name}: contract calendar")
+        click.echo(f"Calendar file: {path}")
+
+
 @cli.group(cls=CmGroup, nested=True)
 def held():
     """Returns held for a decision: late resubmissions, and files that may be the wrong one.

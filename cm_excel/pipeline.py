@@ -438,3 +438,28 @@ def consolidate(workspace: Workspace, register: Register, period: Period, *, as_
     report = ingest(workspace, register, now=now, progress=progress)
     result = consolidate_quarter(workspace, register, period, as_of=as_of, progress=progress)
     return report, result
+
+
+# --- the year, the meeting packs and the export (read the ledger only) -------------------------
+
+
+def annual(workspace: Workspace, register: Register, fy: int, *, as_of: date, progress=None):
+    """Write the year's SMG workbook and cover note; returns reports.annual_run.AnnualResult."""
+    from .reports.annual_run import report_year
+
+    return report_year(workspace, register, fy, as_of=as_of, progress=progress)
+
+
+def meeting_packs(workspace: Workspace, register: Register, period: Period, *, as_of: date,
+                  progress=None):
+    """Write each active contract's meeting pack and agenda; returns reports.packs.PackResult."""
+    from .reports.packs import write_packs
+
+    return write_packs(workspace, register, period, as_of=as_of, progress=progress)
+
+
+def export(workspace: Workspace, register: Register, fy: int, *, as_of: date, progress=None):
+    """Write the year's values as a tidy CSV and .xlsx; returns reports.export.ExportResult."""
+    from .reports.export import export_year
+
+    return export_year(workspace, register, fy, as_of=as_of, progress=progress)

@@ -128,8 +128,10 @@ def read_sheet(workbook, spec: SheetSpec, found: FoundProblems) -> SheetRows:
         if not is_blank(value):
             where.setdefault(_header_key(value), c)
     positions = {col.field: where.get(_header_key(col.header)) for col in spec.columns}
-    sheet.missing = {f for f, c in positions.items() if c is None}
-    if len(sheet.missing) == len(spec.columns):
+    # An optional column (added in a later version) may be absent: its rows read as blank.
+    sheet.missing = {col.field for col in spec.columns
+                     if positions[col.field] is None and not col.optional}
+    if all(c is None for c in positions.values()):
         found.add(P.MISSING_COLUMN, sheet, header_row, None,
                   f"no header row found; row {header_row} must hold the headers: "
                   f"{', '.join(spec.headers)}")
