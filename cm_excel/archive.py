@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .crashpoints import crashpoint
 from .errors import WorkspaceError
 from .periods import Period
 from .workspace import Workspace
@@ -87,6 +88,7 @@ def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        crashpoint("archive.partial_written")
         try:  # mkstemp makes the file private (0600); keep the inbox file's permissions
             shutil.copymode(source, tmp)
         except OSError:
@@ -94,6 +96,7 @@ def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
         if sha256_file(tmp) != sha256:
             raise ArchiveError(f"{target}: the archive copy did not verify (disk problem?)")
         _publish(Path(tmp), target, sha256)
+        crashpoint("archive.published")
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -147,5 +150,6 @@ def remove_archived(inbox_file: str | os.PathLike, archived: str | os.PathLike,
         return False
     if not inbox_file.is_file() or sha256_file(inbox_file) != sha256:
         return False
+    crashpoint("archive.before_inbox_removed")
     inbox_file.unlink()
     return True

@@ -6,6 +6,7 @@ the exit code. Progress reaches the terminal through a callback.
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +19,14 @@ from .periods import Period, parse_period
 from .workspace import Workspace
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERNAL = 0, 1, 70  # usage errors exit 2 (click, UsageError)
+
+
+def say(line="", *, err: bool = False, nl: bool = True) -> None:
+    """Echo a line that may carry outside text (file names, cell values): control
+    characters are shown as a mark (render.shown), never sent raw to the terminal."""
+    from .render import shown
+
+    click.echo(shown(line, keep="\n"), err=err, nl=nl)
 
 
 class Context:
@@ -64,54 +73,68 @@ class TerminalProgress:
     def __call__(self, event: str, **info) -> None:
         from .render import outcome_line, progress_bar
 
+        from .render import shown
+
         if event == "ingest.start":
             click.echo(f"Inbox: {info.get('files', 0)} file(s)", err=True)
         elif event == "ingest.file":
+            name = shown(info["name"])
             if self.tty:
-                self.bar = f"  {progress_bar(info['index'], info['total'])} {info['name']}"
+                self.bar = f"  {progress_bar(info['index'], info['total'])} {name}"
                 click.echo(f"\r\x1b[K{self.bar}", err=True, nl=False)
             else:
-                click.echo(f"  [{info['index']}/{info['total']}] {info['name']} ... ", err=True,
+                click.echo(f"  [{info['index']}/{info['total']}] {name} ... ", err=True,
                            nl=False)
         elif event == "ingest.outcome":
             outcome = info["outcome"]
+            line = shown(outcome_line(outcome))
             if self.tty:
-                click.echo(f"\r\x1b[K  {outcome.name}: {outcome_line(outcome)}", err=True)
+                click.echo(f"\r\x1b[K  {shown(outcome.name)}: {line}", err=True)
                 click.echo(self.bar, err=True, nl=False)
             else:
-                click.echo(outcome_line(outcome), err=True)
+                click.echo(line, err=True)
         elif event == "ingest.done":
             if self.tty and self.bar:
                 click.echo("\r\x1b[K", err=True, nl=False)
                 self.bar = ""
         elif "text" in info:
-            click.echo(info["text"], err=True)
+            say(info["text"], err=True)
 
 
 class CmGroup(click.Group):
     """Turns "cannot go on" exceptions into one line and an exit code; tracebacks only with --debug."""
 
     def invoke(self, ctx):
+        if ctx.find_root().params.get("debug"):  # e.g. why a file could not be processed
+            logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                                format="%(levelname)s %(name)s: %(message)s")
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                BrokenPipeError):
             raise
         except RegisterError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
-            click.echo(f"Error: {exc}:", err=True)
+            say(f"Error: {exc}:", err=True)
             for problem in exc.problems:
-                click.echo(f"  {problem}", err=True)
+                say(f"  {problem}", err=True)
             ctx.exit(exc.exit_code)
         except CmExcelError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            say(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:  # the last line of defence: no tracebacks without --debug
             if ctx.find_root().params.get("debug"):
                 raise
-            click.echo(f"Internal error: {type(exc).__name__}: {exc} (run again with --debug "
+            from .environment import environment_failure
+
+            failure = environment_failure(exc)  # a full disk, a read-only folder ...
+            if failure is not None:
+                say(f"Error: {failure}", err=True)
+                ctx.exit(EXIT_FAILED)
+            say(f"Internal error: {type(exc).__name__}: {exc} (run again with --debug "
                        "for details, and please report it)", err=True)
             ctx.exit(EXIT_INTERNAL)
 
@@ -185,7 +208,7 @@ def templates(obj: Context, quarter, year):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path())  # pipeline says what a bad path is
 @click.pass_obj
 def validate(obj: Context, paths):
     """Check returns without recording them (a provider's "test submission").
@@ -210,11 +233,11 @@ def validate(obj: Context, paths):
         errors = [f for f in result.findings if f.level.value == "error"]
         failed += bool(errors)
         counts = ", ".join(counted(result.count(level), level.value) for level in Level)
-        click.echo(f"{result.file}: {'REJECTED' if result.status == 'rejected' else 'OK'} ({counts})")
+        say(f"{result.file}: {'REJECTED' if result.status == 'rejected' else 'OK'} ({counts})")
         for finding in result.findings:
-            click.echo(f"  {finding.line()}")
+            say(f"  {finding.line()}")
             if finding.action:
-                click.echo(f"      what to do: {finding.action}")
+                say(f"      what to do: {finding.action}")
     click.echo(f"Checked {len(results)} file(s): {len(results) - failed} without errors, "
                f"{failed} with errors.")
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
@@ -242,7 +265,7 @@ def _render_ingest(report) -> None:
     from .render import ingest_summary
 
     for line in ingest_summary(report):
-        click.echo(line)
+        say(line)
 
 
 @cli.command()
@@ -263,7 +286,7 @@ def status(obj: Context, quarter, year):
     period = obj.period(quarter, year)
     report = run_status(obj.workspace, register, period, as_of=obj.as_of)
     for line in status_lines(report):
-        click.echo(line)
+        say(line)
 
 
 @cli.command()
@@ -288,7 +311,7 @@ def consolidate(obj: Context, quarter, year, strict):
                                      progress=TerminalProgress())
     _render_ingest(report)
     for line in consolidation_summary(result):
-        click.echo(line)
+        say(line)
     if strict and (result.returns_missing or result.returns_rejected):
         sys.exit(EXIT_FAILED)
 
@@ -318,7 +341,7 @@ def held_list(obj: Context):
     if not rows:
         click.echo("No resubmissions are held.")
     for row in rows:
-        click.echo(f"  {row}")
+        say(f"  {row}")
 
 
 @held.command("apply")
@@ -333,7 +356,7 @@ def held_apply(obj: Context, ref):
     """
     from .held import resolve_held
 
-    click.echo(resolve_held(obj.workspace, ref, apply=True))
+    say(resolve_held(obj.workspace, ref, apply=True))
 
 
 @held.command("decline")
@@ -348,7 +371,7 @@ def held_decline(obj: Context, ref):
     """
     from .held import resolve_held
 
-    click.echo(resolve_held(obj.workspace, ref, apply=False))
+    say(resolve_held(obj.workspace, ref, apply=False))
 
 
 @cli.command()
@@ -372,5 +395,31 @@ def demo(obj: Context, directory, fresh):
 
 
 def main() -> None:
-    """Console entry point."""
-    cli(prog_name="cm-excel")
+    """Console entry point.
+
+    Output never fails on a character the terminal's code page lacks (a Windows console or
+    a file redirected in cp1252 and a name like "Łukasz – VS-001.xlsx": shown as "?"), and
+    a reader that stops early (``cm-excel status Q3 | head``) ends the run quietly.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):  # not a text stream we can reconfigure
+            pass
+    try:
+        cli(prog_name="cm-excel")
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away: point stdout at nothing (so the flush at exit cannot fail
+    again) and stop without a message."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_FAILED)

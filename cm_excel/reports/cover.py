@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, StrictUndefined
 
 from ..atomic import write_text_atomic
 from ..flags import ACTION_RANK, FORMAL, Flag, attention_sort_key, contract_overview
@@ -92,8 +92,10 @@ def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
 
 def render_cover(data: QuarterData, flags: list[Flag], *, workbook_name: str,
                  settings: Settings, workspace_root=None) -> str:
+    from ..resources import office_loader
+
     path = template_path(workspace_root)
-    env = Environment(loader=FileSystemLoader(str(path.parent)), autoescape=True,
+    env = Environment(loader=office_loader(path.parent), autoescape=True,
                       undefined=StrictUndefined, keep_trailing_newline=True,
                       trim_blocks=True, lstrip_blocks=True)
     template = env.get_template(path.name)
