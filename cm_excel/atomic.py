@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
+import sys
 import tempfile
+import traceback
 import zipfile
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from .crashpoints import crashpoint
-from .environment import environment_failure
+from .environment import environment_failure, os_error_within, why
 from .errors import WorkspaceError
 
 
@@ -60,11 +63,29 @@ def atomic_path(target: str | os.PathLike):
 
 
 def _cannot_write(target: Path, exc: BaseException) -> WorkspaceError:
+    _let_go_of_the_writer(exc)
+    os_error = os_error_within(exc)
+    if os_error is not None:
+        return WorkspaceError(f"{target}: cannot be written: {why(os_error)}")
     failure = environment_failure(exc)
-    if failure is None:
-        return WorkspaceError(f"{target}: cannot be written ({exc})")
-    why = str(failure).split(": ", 1)[-1] if isinstance(exc, OSError) else str(failure)
-    return WorkspaceError(f"{target}: cannot be written: {why}")
+    return WorkspaceError(f"{target}: cannot be written ({failure or exc})")
+
+
+def _let_go_of_the_writer(exc: BaseException) -> None:
+    """Close, quietly, the zip file a writer had open when the disk failed it: its frames
+    hold it, and closing it later would fail again, loudly, at exit ("Exception ignored")."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        seen = 0
+        while exc is not None and seen < 5:
+            if exc.__traceback__ is not None:
+                traceback.clear_frames(exc.__traceback__)
+            exc = exc.__cause__ or exc.__context__
+            seen += 1
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _fsync_file(path) -> None:

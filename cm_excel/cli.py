@@ -66,9 +66,19 @@ class TerminalProgress:
     outcome printed above it. Elsewhere (logs, CI): one ``[i/n] name ... outcome`` line a file.
     """
 
+    pending = ""  # what ends a progress line left open when a run stops with an error
+
     def __init__(self, tty: bool | None = None):
         self.tty = sys.stderr.isatty() if tty is None else tty
         self.bar = ""
+
+    @classmethod
+    def end_line(cls) -> None:
+        """Finish a progress line left open (a run stopped mid-file), so that what follows
+        starts on a line of its own."""
+        if cls.pending:
+            click.echo(cls.pending, err=True, nl=False)
+            cls.pending = ""
 
     def __call__(self, event: str, **info) -> None:
         from .render import outcome_line, progress_bar
@@ -85,9 +95,11 @@ class TerminalProgress:
             else:
                 click.echo(f"  [{info['index']}/{info['total']}] {name} ... ", err=True,
                            nl=False)
+            TerminalProgress.pending = "\r\x1b[K" if self.tty else "\n"
         elif event == "ingest.outcome":
             outcome = info["outcome"]
             line = shown(outcome_line(outcome))
+            TerminalProgress.pending = ""
             if self.tty:
                 click.echo(f"\r\x1b[K  {shown(outcome.name)}: {line}", err=True)
                 click.echo(self.bar, err=True, nl=False)
@@ -105,9 +117,19 @@ class CmGroup(click.Group):
     """Turns "cannot go on" exceptions into one line and an exit code; tracebacks only with --debug."""
 
     def invoke(self, ctx):
-        if ctx.find_root().params.get("debug"):  # e.g. why a file could not be processed
-            logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
-                                format="%(levelname)s %(name)s: %(message)s")
+        debug_log = None
+        if ctx.parent is None and ctx.params.get("debug"):  # e.g. why a file was not processed
+            debug_log = logging.StreamHandler(sys.stderr)
+            debug_log.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+            logging.getLogger("cm_excel").addHandler(debug_log)
+            logging.getLogger("cm_excel").setLevel(logging.DEBUG)
+        try:
+            return self._invoke(ctx)
+        finally:
+            if debug_log is not None:
+                logging.getLogger("cm_excel").removeHandler(debug_log)
+
+    def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
@@ -116,6 +138,7 @@ class CmGroup(click.Group):
         except RegisterError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
+            TerminalProgress.end_line()
             say(f"Error: {exc}:", err=True)
             for problem in exc.problems:
                 say(f"  {problem}", err=True)
@@ -123,6 +146,7 @@ class CmGroup(click.Group):
         except CmExcelError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
+            TerminalProgress.end_line()
             say(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:  # the last line of defence: no tracebacks without --debug
@@ -131,6 +155,7 @@ class CmGroup(click.Group):
             from .environment import environment_failure
 
             failure = environment_failure(exc)  # a full disk, a read-only folder ...
+            TerminalProgress.end_line()
             if failure is not None:
                 say(f"Error: {failure}", err=True)
                 ctx.exit(EXIT_FAILED)

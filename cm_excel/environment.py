@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import sqlite3
 
 from .errors import WorkspaceError
@@ -56,9 +57,11 @@ def environment_failure(exc: BaseException, *, ledger=None) -> WorkspaceError | 
     if isinstance(exc, OSError) and exc.errno in _ADVICE:
         where = exc.filename if exc.filename is not None else "a file in the workspace"
         where = os.fsdecode(where) if isinstance(where, bytes) else str(where)
-        return WorkspaceError(f"{where}: {exc.strerror or exc}: {_ADVICE[exc.errno]}; {_AGAIN}")
+        return WorkspaceError(f"{where}: {why(exc)}")
     if isinstance(exc, sqlite3.Error):
         text = str(exc).lower()
+        if "i/o error" in text and ledger is not None and _nearly_full(ledger):
+            text = "disk is full"  # SQLite says I/O error when it cannot grow its -shm file
         for words, advice in _SQLITE_ADVICE:
             if words in text:
                 return WorkspaceError(f"{ledger or 'the ledger'}: {exc}: {advice}; {_AGAIN}")
@@ -71,6 +74,31 @@ def environment_failure(exc: BaseException, *, ledger=None) -> WorkspaceError | 
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else \
             exc.__context__
         return environment_failure(inner) if inner is not None else None
+    return None
+
+
+def _nearly_full(path) -> bool:
+    try:
+        return shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free < 256 * 1024
+    except OSError:
+        return False
+
+
+def why(exc: OSError) -> str:
+    """``No space left on device: the disk is full; free some space on it; nothing was
+    lost ...``: the failure, the advice and the reassurance, without a path."""
+    return f"{exc.strerror or exc}: {_ADVICE.get(exc.errno, 'check the disk')}; {_AGAIN}"
+
+
+def os_error_within(exc: BaseException) -> OSError | None:
+    """The OSError behind ``exc`` (itself, or what a writer wrapped), if any."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError):
+            return exc
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = inner or exc.__cause__ or exc.__context__
+        seen += 1
     return None
 
 

@@ -302,6 +302,11 @@ def ingest(workspace: Workspace, register: Register, *, now: datetime | None = N
                 report.files.append(outcome)
                 progress("ingest.outcome", outcome=outcome)
             run.put_aside_superseded(report)
+        except sqlite3.Error as exc:  # outside one file: a ledger that cannot be written
+            failure = environment_failure(exc, ledger=workspace.ledger_path)
+            if failure is None:
+                raise
+            raise failure from exc
         finally:
             conn.close()
     progress("ingest.done", report=report)

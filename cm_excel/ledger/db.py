@@ -109,6 +109,19 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
                                    timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
         raise WorkspaceError(f"{path}: cannot open the ledger ({exc})") from exc
+    try:
+        return _prepare(conn, path, readonly)
+    except sqlite3.Error as exc:
+        conn.close()
+        from ..environment import environment_failure
+
+        failure = environment_failure(exc, ledger=path)  # a full disk, a read-only folder
+        if failure is not None:
+            raise failure from exc
+        raise
+
+
+def _prepare(conn: sqlite3.Connection, path: Path, readonly: bool) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
