@@ -258,7 +258,13 @@ def validate_paths(paths: Iterable[str | os.PathLike], register: Register, *,
         results = []
         for i, path in enumerate(files, start=1):
             progress("validate.file", name=path.name, index=i, total=len(files))
-            results.append(check_one(path, register, history, max_bytes=max_bytes))
+            try:
+                results.append(check_one(path, register, history, max_bytes=max_bytes))
+            except Exception as exc:  # one file's surprise never stops the others' checks
+                log.debug("%s: could not be checked", text_name(path), exc_info=True)
+                results.append(ValidationResult(
+                    file=text_name(path), path=str(path), sha256=_sha_or_blank(path),
+                    findings=[ReadFailure(type(exc).__name__).finding(text_name(path))]))
         return results
     finally:
         if conn is not None:

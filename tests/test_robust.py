@@ -211,6 +211,45 @@ def test_outputs_are_written_only_while_holding_the_workspace_lock(office):
     assert result.workbook_path.is_file()
 
 
+def test_consolidate_holds_the_lock_from_ingest_to_its_last_output(office):
+    """No other run can slip in between ingesting and writing the SMG workbook (the stale
+    SMG race: an older run renaming its workbook over a newer one's)."""
+    ws, register = office
+    put(ws, register, "r.xlsx")
+    seen = []
+
+    def another_run_tries(event, **info):
+        if event in ("ingest.done", "consolidate.stage"):
+            with open(ws.root / LOCK_NAME, "a+b") as other:
+                try:
+                    fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    seen.append((event, "refused"))
+                else:
+                    fcntl.flock(other.fileno(), fcntl.LOCK_UN)
+                    seen.append((event, "got in"))
+
+    pipeline.consolidate(ws, register, PERIOD, as_of=NOW.date(), now=NOW,
+                         progress=another_run_tries)
+    assert seen and all(outcome == "refused" for _, outcome in seen), seen
+
+
+def test_validate_goes_on_after_a_file_it_cannot_check(office, monkeypatch):
+    ws, register = office
+    first = put(ws, register, "a.xlsx", contract_id="VS-002")
+    put(ws, register, "b.xlsx")
+    real = pipeline.validate_return
+
+    def fails_on_one(wb, *args, **kw):
+        if wb.name == first.name:
+            raise KeyError("surprise")
+        return real(wb, *args, **kw)
+
+    monkeypatch.setattr(pipeline, "validate_return", fails_on_one)
+    results = pipeline.validate_paths([ws.inbox], register)
+    assert [r.status for r in results] == ["rejected", "accepted"]
+
+
 # --- §3 environment failures: one line, exit 1, nothing lost -------------------------------------
 
 
