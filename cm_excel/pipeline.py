@@ -34,7 +34,7 @@ from . import archive
 from .atomic import remove_leftovers
 from .crashpoints import crashpoint
 from .environment import environment_failure, in_folder
-from .errors import UsageError, WorkspaceError
+from .errors import UsageError
 from .held import held_finding, uk_date
 from .intake.discover import discover
 from .intake.reader import ReadFailure, read_return_bytes

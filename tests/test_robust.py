@@ -33,7 +33,7 @@ from cm_excel.workspace import init_workspace
 
 from builders import good_kpis
 from ingest_fixtures import (LATER_ON_TIME, NOW, ON_TIME, PERIOD, make_return, set_received,
-                             sha256, snapshot)
+                             sha256)
 
 AS_OF = "2027-02-10"
 CM_EXCEL = [sys.executable, "-c", "from cm_excel.cli import main; main()"]
