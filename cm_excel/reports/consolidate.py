@@ -15,9 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from ..crashpoints import crashpoint
 from ..flags import compute_flags, contract_overview
-from ..lock import workspace_lock
 from ..periods import Period
 from ..register.model import Register
 from ..workspace import Workspace
@@ -25,6 +23,8 @@ from .cover import cover_name, write_cover
 from ..portfolio.quarter import QuarterData
 from ..ledger.quarter_loader import load_quarter
 from .quarterly import workbook_name, write_quarterly
+from ..crashpoints import crashpoint
+from ..lock import workspace_lock
 
 SCHEMA = Path(__file__).resolve().parent.parent / "ledger" / "schema_v1.sql"
 
