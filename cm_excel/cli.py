@@ -336,7 +336,7 @@ def consolidate(obj: Context, quarter, year, strict):
                                      progress=TerminalProgress())
     _render_ingest(report)
     for line in consolidation_summary(result):
-        say(line)
+        click.echo(line)
     if strict and (result.returns_missing or result.returns_rejected):
         sys.exit(EXIT_FAILED)
 

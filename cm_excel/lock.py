@@ -7,7 +7,6 @@ root; ingest and the resolution of held returns run inside it.
 from __future__ import annotations
 
 import os
-import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -15,27 +14,16 @@ from .errors import WorkspaceError
 from .workspace import Workspace
 
 LOCK_NAME = ".cm-excel.lock"
-_held: dict[tuple[str, int], int] = {}  # (workspace root, thread) → how deep it holds the lock
 
 
 @contextmanager
-def workspace_lock(workspace: Workspace, *, nested: bool = False):
+def workspace_lock(workspace: Workspace):
     """Hold the workspace's lock file for the duration, or raise WorkspaceError at once.
 
     The operating system releases the lock when the process ends, however it ends, so a
     crashed run never leaves the workspace locked. The file itself stays (deleting lock
-    files races with the next run). ``nested=True`` lets steps called inside take the
-    lock again in this thread (consolidate holds it across ingest and writing its outputs);
-    otherwise a second take is refused like any other run.
+    files races with the next run).
     """
-    key = (str(workspace.root), threading.get_ident())
-    if _held.get(key):
-        _held[key] += 1
-        try:
-            yield
-        finally:
-            _held[key] -= 1
-        return
     path = workspace.root / LOCK_NAME
     fh = open(path, "a+b")
     try:
@@ -54,12 +42,7 @@ def workspace_lock(workspace: Workspace, *, nested: bool = False):
                 fh.flush()
             except OSError:
                 pass
-            if nested:
-                _held[key] = 1
-            try:
-                yield
-            finally:
-                _held.pop(key, None)
+            yield
         finally:
             _unlock(fh)
     finally:

@@ -31,9 +31,6 @@ from enum import Enum
 from pathlib import Path
 
 from . import archive
-from .atomic import remove_leftovers
-from .crashpoints import crashpoint
-from .environment import environment_failure, in_folder
 from .errors import UsageError
 from .held import held_finding, uk_date
 from .intake.discover import discover
@@ -42,7 +39,7 @@ from .intake.safety import check_bytes, load_bounded
 from .ledger import db
 from .ledger.queries import (ACCEPTED, HELD, REJECTED, LedgerHistory, Submission,
                              current_submission, findings_of, next_version, submission_by_sha)
-from .ledger.record import Recorded, forget_rejected, record, set_feedback_path
+from .ledger.record import Recorded, record, set_feedback_path
 from .lock import workspace_lock
 from .periods import Period
 from .register.model import Register
@@ -51,6 +48,9 @@ from .findings import Finding, Level, sort_key
 from .validation.result import History, NoHistory, ValidationResult
 from .validation.validate import validate_return
 from .workspace import Workspace
+from .atomic import remove_leftovers
+from .crashpoints import crashpoint
+from .environment import environment_failure, in_folder
 
 Progress = Callable[..., None]
 FIRST_PROBLEMS = 3  # problems shown per file in a report
@@ -142,10 +142,16 @@ def check_one(path: Path, register: Register, history: History, *, max_bytes: in
     finding carrying the safety code (OPEN_...) and its sentence. Safety notes (external
     links, data connections, embedded objects) are added as warnings.
     """
-    data, refusal = load_bounded(path, max_bytes=max_bytes)
-    sha = hashlib.sha256(data).hexdigest() if data is not None else _sha_or_blank(path)
-    return _check_loaded(path, data, refusal, sha, register, history, max_bytes=max_bytes,
-                         received_at=received_at)
+    try:
+        data, refusal = load_bounded(path, max_bytes=max_bytes)
+        sha = hashlib.sha256(data).hexdigest() if data is not None else _sha_or_blank(path)
+        return _check_loaded(path, data, refusal, sha, register, history, max_bytes=max_bytes,
+                             received_at=received_at)
+    except Exception as exc:  # one file's surprise never stops the checks of the others
+        name = text_name(path)
+        log.debug("%s: could not be checked", name, exc_info=True)
+        return ValidationResult(file=name, path=str(path), sha256=_sha_or_blank(path),
+                                findings=[ReadFailure(type(exc).__name__).finding(name)])
 
 
 def _sha_or_blank(path: Path) -> str:
@@ -258,13 +264,7 @@ def validate_paths(paths: Iterable[str | os.PathLike], register: Register, *,
         results = []
         for i, path in enumerate(files, start=1):
             progress("validate.file", name=path.name, index=i, total=len(files))
-            try:
-                results.append(check_one(path, register, history, max_bytes=max_bytes))
-            except Exception as exc:  # one file's surprise never stops the others' checks
-                log.debug("%s: could not be checked", text_name(path), exc_info=True)
-                results.append(ValidationResult(
-                    file=text_name(path), path=str(path), sha256=_sha_or_blank(path),
-                    findings=[ReadFailure(type(exc).__name__).finding(text_name(path))]))
+            results.append(check_one(path, register, history, max_bytes=max_bytes))
         return results
     finally:
         if conn is not None:
@@ -401,6 +401,8 @@ class _Run:
                 stale = self.ws.root / row["feedback_path"]
                 if in_folder(stale, self.ws.outbox) and stale.is_file():
                     stale.unlink()
+            from .ledger.record import forget_rejected
+
             forget_rejected(self.conn, row["id"])
 
     def one(self, path: Path) -> FileOutcome:
@@ -571,26 +573,6 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
-# --- consolidation ------------------------------------------------------------------------------
-
-
-def consolidate(workspace: Workspace, register: Register, period: Period, *, as_of: date,
-                now: datetime | None = None, progress=None):
-    """Ingest the inbox, then write the quarter's SMG workbook and cover note.
-
-    Returns (IngestReport, ConsolidationResult). Rejected or missing returns are reported in
-    the workbook, not raised.
-    """
-    from .reports.consolidate import consolidate_quarter
-
-    workspace.ensure_folders()
-    with workspace_lock(workspace, nested=True):  # no other run slips in between the two
-        report = ingest(workspace, register, now=now, progress=progress)
-        result = consolidate_quarter(workspace, register, period, as_of=as_of,
-                                     progress=progress)
-    return report, result
-
-
 def _move_aside(path: Path, folder: Path) -> Path | None:
     """Move ``path`` into ``folder`` under its own name (``name (2).xlsx`` if taken); the
     new path, or None when it could not be moved (it then stays where it is)."""
@@ -605,3 +587,20 @@ def _move_aside(path: Path, folder: Path) -> Path | None:
         return target
     except OSError:
         return None
+
+
+# --- consolidation ------------------------------------------------------------------------------
+
+
+def consolidate(workspace: Workspace, register: Register, period: Period, *, as_of: date,
+                now: datetime | None = None, progress=None):
+    """Ingest the inbox, then write the quarter's SMG workbook and cover note.
+
+    Returns (IngestReport, ConsolidationResult). Rejected or missing returns are reported in
+    the workbook, not raised.
+    """
+    from .reports.consolidate import consolidate_quarter
+
+    report = ingest(workspace, register, now=now, progress=progress)
+    result = consolidate_quarter(workspace, register, period, as_of=as_of, progress=progress)
+    return report, result

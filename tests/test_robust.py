@@ -211,15 +211,16 @@ def test_outputs_are_written_only_while_holding_the_workspace_lock(office):
     assert result.workbook_path.is_file()
 
 
-def test_consolidate_holds_the_lock_from_ingest_to_its_last_output(office):
-    """No other run can slip in between ingesting and writing the SMG workbook (the stale
-    SMG race: an older run renaming its workbook over a newer one's)."""
+def test_consolidate_holds_the_lock_from_reading_the_ledger_to_its_last_output(office):
+    """No other run can change the ledger between the moment the SMG workbook's facts are
+    read and the moment it is published (the stale SMG race: an older run renaming its
+    workbook over a newer one's)."""
     ws, register = office
     put(ws, register, "r.xlsx")
     seen = []
 
     def another_run_tries(event, **info):
-        if event in ("ingest.done", "consolidate.stage"):
+        if event == "consolidate.stage":  # after reading the ledger, before writing
             with open(ws.root / LOCK_NAME, "a+b") as other:
                 try:
                     fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

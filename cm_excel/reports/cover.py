@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..atomic import write_text_atomic
 from ..flags import ACTION_RANK, FORMAL, Flag, attention_sort_key, contract_overview
