@@ -132,6 +132,7 @@ def write_starter_register(path: str | os.PathLike) -> Path:
         workbook = xlsxwriter.Workbook(str(tmp), {
             # Nothing typed here is ever turned into a formula, link or number behind our back.
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "in_memory": True,  # no temporary files in $TMPDIR for a killed run to leave
         })
         workbook.set_properties({
             "title": README_TITLE, "subject": "Contract management register",

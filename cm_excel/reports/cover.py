@@ -112,8 +112,10 @@ def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
 
 def render_cover(data: QuarterData, flags: list[Flag], *, workbook_name: str,
                  settings: Settings, workspace_root=None) -> str:
+    from ..resources import office_loader
+
     path = template_path(workspace_root)
-    env = Environment(loader=FileSystemLoader(str(path.parent)), autoescape=True,
+    env = Environment(loader=office_loader(path.parent), autoescape=True,
                       undefined=StrictUndefined, keep_trailing_newline=True,
                       trim_blocks=True, lstrip_blocks=True)
     template = env.get_template(path.name)

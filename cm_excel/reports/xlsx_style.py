@@ -20,6 +20,7 @@ WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_numbers": False,
     "strings_to_urls": False,
+    "in_memory": True,  # no temporary files in $TMPDIR for a killed run to leave behind
 }
 
 # Word → (fill, font colour). Excel's own "good / neutral / bad" colours.

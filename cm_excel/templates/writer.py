@@ -225,6 +225,7 @@ class _Builder:
             # Provider-facing text from the register is written as text, never as a
             # formula, number or link, whatever it starts with.
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+            "in_memory": True,  # no temporary files in $TMPDIR for a killed run to leave
             "default_format_properties": {"font_name": style.font_name,
                                           "font_size": style.font_size},
             # Pixel metrics of the default font (Arial 10: 17px rows, 64px columns).
