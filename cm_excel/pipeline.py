@@ -385,7 +385,7 @@ class _Run:
         target = feedback_path(self.ws, result)
         opened = not any(f.code.startswith("OPEN_") and f.level is Level.ERROR
                          for f in result.findings)
-        return write_feedback(result, target, source=source if opened else None)
+        return write_feedback(result, target, copy_sheets=opened)
 
     def _rel(self, path: Path | None) -> str | None:
         return archive.relative_to_workspace(self.ws, path) if path else None
