@@ -7,11 +7,17 @@ and an ESC or BEL opens terminal sequences for whoever copies the text to a term
 one is replaced by ``?`` (a carriage return by a newline: Windows line ends are not
 damage). And an Excel cell holds at most 32,767 characters: longer text is cut, ending with
 a visible marker (the validator raises TEXT_TOO_LONG on such a cell of a return).
+
+Workbooks are written with ``CleanWorkbook`` (an xlsxwriter Workbook): every string cell,
+however it is written (write, write_string, merge_range), passes ``cell_text`` first.
 """
 
 from __future__ import annotations
 
 import re
+
+from xlsxwriter import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 CELL_LIMIT = 32_767  # characters an Excel cell can hold
 CUT_MARKER = " [... cut: longer than the 32,767 characters an Excel cell can hold]"
@@ -42,3 +48,18 @@ def cut_to_cell(text: str, limit: int = CELL_LIMIT) -> str:
 def cell_text(text: object) -> str:
     """Text ready for a workbook cell: cleaned, then cut to Excel's limit."""
     return cut_to_cell(clean_text(text))
+
+
+class CleanWorksheet(Worksheet):
+    """A worksheet whose every string cell is cleaned and cut to Excel's limit: the one
+    place text enters an output workbook."""
+
+    def _write_string(self, row, col, string, cell_format=None):
+        return super()._write_string(row, col, cell_text(string), cell_format)
+
+
+class CleanWorkbook(Workbook):
+    """An xlsxwriter Workbook whose worksheets are CleanWorksheets."""
+
+    def add_worksheet(self, name=None, worksheet_class=None):
+        return super().add_worksheet(name, worksheet_class or CleanWorksheet)

@@ -13,11 +13,9 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time
 
-from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
 
-from ..excel_text import cell_text
+from ..excel_text import CleanWorkbook, CleanWorksheet  # noqa: F401  (the writers' workbook)
 
 FONT = "Arial"  # metric-compatible fonts exist wherever LibreOffice runs (Liberation Sans)
 FONT_SIZE = 10
@@ -56,21 +54,6 @@ DATETIME = "d mmm yyyy hh:mm"
 
 UNIT_FORMATS = {"percent": PERCENT, "gbp": MONEY_PENCE, "days": "0.0#", "count": INTEGER,
                 "score": "0.0#"}
-
-
-class CleanWorksheet(Worksheet):
-    """A worksheet whose every string cell (write, write_string, merge_range ...) is
-    cleaned and cut to Excel's limit: the one place strings enter an output workbook."""
-
-    def _write_string(self, row, col, string, cell_format=None):
-        return super()._write_string(row, col, cell_text(string), cell_format)
-
-
-class CleanWorkbook(Workbook):
-    """An xlsxwriter Workbook whose worksheets are CleanWorksheets."""
-
-    def add_worksheet(self, name=None, worksheet_class=None):
-        return super().add_worksheet(name, worksheet_class or CleanWorksheet)
 
 
 class Styles:
