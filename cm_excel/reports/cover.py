@@ -15,10 +15,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..atomic import write_text_atomic
-from ..excel_text import clean_text
 from ..flags import ACTION_RANK, FORMAL, Flag, attention_sort_key, contract_overview
 from ..register.model import Settings
 from ..portfolio.quarter import QuarterData
+from ..excel_text import clean_text
 from .xlsx_style import GREY, RAG_COLOURS
 
 TEMPLATE_NAME = "smg_quarterly_cover.html.j2"
