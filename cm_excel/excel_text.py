@@ -34,10 +34,6 @@ def clean_text(text: object) -> str:
     return _CONTROL.sub(REPLACEMENT, s)
 
 
-def has_control(text: str) -> bool:
-    return "\r" in text or _CONTROL.search(text) is not None
-
-
 def cut_to_cell(text: str, limit: int = CELL_LIMIT) -> str:
     """``text`` if it fits in a cell, else its start followed by ``CUT_MARKER``."""
     if len(text) <= limit:

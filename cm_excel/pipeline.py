@@ -203,7 +203,9 @@ def validate_paths(paths: Iterable[str | os.PathLike], register: Register, *,
         results = []
         for i, path in enumerate(files, start=1):
             progress("validate.file", name=path.name, index=i, total=len(files))
-            results.append(check_one(path, register, history, max_bytes=max_bytes))
+            result = check_one(path, register, history, max_bytes=max_bytes)
+            result.sheet_values = None  # no feedback here: let go of the file's cells
+            results.append(result)
         return results
     finally:
         if conn is not None:

@@ -299,3 +299,20 @@ def test_their_own_problems_sheet_moves_aside(tmp_path):
     wb = load_workbook(write_feedback(result, tmp_path / "fb.xlsx"))
     assert wb.sheetnames[:2] == [PROBLEMS_SHEET, "Problems (1)"]
     assert wb[PROBLEMS_SHEET]["A5"].value == "Level"
+
+
+def test_values_that_cannot_be_written_still_give_the_problems_sheet(tmp_path):
+    from cm_excel.intake.sheet_values import SheetGrid, SheetValues
+
+    class Unwritable:
+        def __str__(self):
+            raise ValueError("no text for this")
+
+    grid = SheetGrid("Performance", "visible", [(0, 0, Unwritable())], total=1)
+    result = ValidationResult(file="odd.xlsx", path="", sha256="0" * 64,
+                              findings=[Finding("X_TEST", Level.ERROR, "bad", "fix",
+                                                sheet="Performance", cell="A1")],
+                              sheet_values=lambda: SheetValues([grid]))
+    path = write_feedback(result, tmp_path / "fb.xlsx")
+    assert load_workbook(path).sheetnames == [PROBLEMS_SHEET]
+    assert [r[1] for r in problems(path)] == ["X_TEST"]

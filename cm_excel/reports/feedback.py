@@ -30,6 +30,7 @@ from pathlib import Path
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from ..atomic import atomic_path
+from ..errors import WorkspaceError
 from ..excel_text import cell_text
 from ..findings import LEVEL_ORDER, Finding, Level, sort_key
 from ..validation.result import ValidationResult
@@ -103,6 +104,17 @@ def write_feedback(result: ValidationResult, target: str | Path, *,
             values = None
     if values is not None and not values.sheets:
         values = None
+    try:
+        return _write(result, target, values)
+    except WorkspaceError:
+        raise  # the target is locked (open in Excel): the caller decides
+    except Exception:  # something in their values we cannot write: the problems alone
+        if values is None:
+            raise
+        return _write(result, target, None)
+
+
+def _write(result: ValidationResult, target: Path, values) -> Path:
     # Dated by the quarter, not the clock, so the same return gives the same feedback file.
     stamp = datetime.combine(result.period.end, time()) if result.period else datetime(2000, 1, 1)
     with atomic_path(target) as tmp:
