@@ -264,7 +264,9 @@ def validate_paths(paths: Iterable[str | os.PathLike], register: Register, *,
         results = []
         for i, path in enumerate(files, start=1):
             progress("validate.file", name=path.name, index=i, total=len(files))
-            results.append(check_one(path, register, history, max_bytes=max_bytes))
+            result = check_one(path, register, history, max_bytes=max_bytes)
+            result.sheet_values = None  # no feedback here: let go of the file's cells
+            results.append(result)
         return results
     finally:
         if conn is not None:
@@ -537,7 +539,7 @@ class _Run:
         target = feedback_path(self.ws, result)
         opened = not any(f.code.startswith("OPEN_") and f.level is Level.ERROR
                          for f in result.findings)
-        return write_feedback(result, target, source=source if opened else None)
+        return write_feedback(result, target, copy_sheets=opened)
 
     def _rel(self, path: Path | None) -> str | None:
         return archive.relative_to_workspace(self.ws, path) if path else None

@@ -17,8 +17,6 @@ from __future__ import annotations
 from datetime import datetime, time
 from pathlib import Path
 
-from xlsxwriter import Workbook
-
 from ..atomic import atomic_path
 from ..flags import Flag, contract_overview
 from ..register.model import Settings
@@ -31,7 +29,7 @@ from .quarterly_records import (
     RISK_FLAG_HEADERS, write_incidents, write_returns, write_risk_flags, write_sources,
 )
 from .quarterly_rules import write_rules
-from .xlsx_style import WORKBOOK_OPTIONS, Styles
+from .xlsx_style import WORKBOOK_OPTIONS, CleanWorkbook, Styles
 
 # (sheet name, its writer), in workbook order. Formats are created as the sheets are
 # written, so this order also fixes the workbook's bytes.
@@ -65,7 +63,7 @@ def write_quarterly(data: QuarterData, flags: list[Flag], path, *, settings: Set
     path = Path(path)
     overview = contract_overview(data, flags)
     with atomic_path(path) as tmp:
-        wb = Workbook(str(tmp), dict(WORKBOOK_OPTIONS))
+        wb = CleanWorkbook(str(tmp), dict(WORKBOOK_OPTIONS))
         ctx = SheetContext(data, flags, overview, settings, Styles(wb))
         for _, write in SHEET_WRITERS:
             write(wb, ctx)
