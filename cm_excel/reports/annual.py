@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from pathlib import Path
 
-from xlsxwriter import Workbook
+from ..excel_text import CleanWorkbook
 
 from ..atomic import atomic_path
 from ..register.model import Settings
@@ -53,7 +53,7 @@ def write_annual(ctx_args: dict, path, *, settings: Settings) -> Path:
     path = Path(path)
     year = ctx_args["year"]
     with atomic_path(path) as tmp:
-        wb = Workbook(str(tmp), dict(WORKBOOK_OPTIONS))
+        wb = CleanWorkbook(str(tmp), dict(WORKBOOK_OPTIONS))
         ctx = AnnualContext(settings=settings, st=Styles(wb), **ctx_args)
         for _, write in SHEET_WRITERS:
             write(wb, ctx)

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import pandas as pd
-from xlsxwriter import Workbook
+from ..excel_text import CleanWorkbook
 
 from ..atomic import atomic_path, write_bytes_atomic
 from ..periods import fy_label
@@ -66,7 +66,7 @@ def write_xlsx(frame: pd.DataFrame, path, *, as_of: date, title: str) -> Path:
     """The frame as one Excel table (``SmgValues``), deterministic bytes."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        wb = Workbook(str(tmp), dict(WORKBOOK_OPTIONS))
+        wb = CleanWorkbook(str(tmp), dict(WORKBOOK_OPTIONS))
         ws = wb.add_worksheet("Values")
         rows = frame.astype(object).where(frame.notna(), None).values.tolist()
         for r, values in enumerate(rows, start=1):

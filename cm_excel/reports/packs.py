@@ -16,7 +16,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Callable
 
-from xlsxwriter import Workbook
+from ..excel_text import CleanWorkbook
 
 from ..atomic import atomic_path, write_text_atomic
 from ..flags import compute_flags
@@ -90,7 +90,7 @@ def write_pack(ctx: PackContext, path) -> Path:
     """One contract's pack workbook, atomically; same inputs → same bytes."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        wb = Workbook(str(tmp), dict(WORKBOOK_OPTIONS))
+        wb = CleanWorkbook(str(tmp), dict(WORKBOOK_OPTIONS))
         ctx.st = Styles(wb)
         for write in SHEET_WRITERS:
             write(wb, ctx)
