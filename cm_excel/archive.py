@@ -11,6 +11,7 @@ has been verified against it (:func:`remove_archived`).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -18,11 +19,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .crashpoints import crashpoint
+from .environment import why
 from .errors import WorkspaceError
 from .periods import Period
 from .workspace import Workspace
 
 _CHUNK = 1 << 20
+_ENVIRONMENT = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
+                errno.ENOTDIR, errno.EEXIST, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 class ArchiveError(WorkspaceError):
@@ -80,6 +85,16 @@ def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
     data = Path(source).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
         raise SourceChanged(f"{source}: the file changed while it was being read")
+    try:
+        return _copy_verified(workspace, data, source, target, sha256)
+    except OSError as exc:  # a full disk, a read-only folder: say where, and what to do
+        if exc.errno not in _ENVIRONMENT:
+            raise
+        raise ArchiveError(f"{target}: cannot be written to the archive: {why(exc)}") from exc
+
+
+def _copy_verified(workspace: Workspace, data: bytes, source, target: Path,
+                   sha256: str) -> ArchivedCopy:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".partial", dir=target.parent)
     try:
@@ -87,6 +102,7 @@ def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        crashpoint("archive.partial_written")
         try:  # mkstemp makes the file private (0600); keep the inbox file's permissions
             shutil.copymode(source, tmp)
         except OSError:
@@ -94,6 +110,7 @@ def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
         if sha256_file(tmp) != sha256:
             raise ArchiveError(f"{target}: the archive copy did not verify (disk problem?)")
         _publish(Path(tmp), target, sha256)
+        crashpoint("archive.published")
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -147,5 +164,6 @@ def remove_archived(inbox_file: str | os.PathLike, archived: str | os.PathLike,
         return False
     if not inbox_file.is_file() or sha256_file(inbox_file) != sha256:
         return False
+    crashpoint("archive.before_inbox_removed")
     inbox_file.unlink()
     return True

@@ -6,6 +6,7 @@ the exit code. Progress reaches the terminal through a callback.
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -18,6 +19,14 @@ from .periods import ISSUE, REPORT, Period, parse_period
 from .workspace import Workspace
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERNAL = 0, 1, 70  # usage errors exit 2 (click, UsageError)
+
+
+def say(line="", *, err: bool = False, nl: bool = True) -> None:
+    """Echo a line that may carry outside text (file names, cell values): control
+    characters are shown as a mark (render.shown), never sent raw to the terminal."""
+    from .render import shown
+
+    click.echo(shown(line, keep="\n"), err=err, nl=nl)
 
 
 class Context:
@@ -58,35 +67,51 @@ class TerminalProgress:
     outcome printed above it. Elsewhere (logs, CI): one ``[i/n] name ... outcome`` line a file.
     """
 
+    pending = ""  # what ends a progress line left open when a run stops with an error
+
     def __init__(self, tty: bool | None = None):
         self.tty = sys.stderr.isatty() if tty is None else tty
         self.bar = ""
 
+    @classmethod
+    def end_line(cls) -> None:
+        """Finish a progress line left open (a run stopped mid-file), so that what follows
+        starts on a line of its own."""
+        if cls.pending:
+            click.echo(cls.pending, err=True, nl=False)
+            cls.pending = ""
+
     def __call__(self, event: str, **info) -> None:
         from .render import outcome_line, progress_bar
+
+        from .render import shown
 
         if event == "ingest.start":
             click.echo(f"Inbox: {info.get('files', 0)} file(s)", err=True)
         elif event == "ingest.file":
+            name = shown(info["name"])
             if self.tty:
-                self.bar = f"  {progress_bar(info['index'], info['total'])} {info['name']}"
+                self.bar = f"  {progress_bar(info['index'], info['total'])} {name}"
                 click.echo(f"\r\x1b[K{self.bar}", err=True, nl=False)
             else:
-                click.echo(f"  [{info['index']}/{info['total']}] {info['name']} ... ", err=True,
+                click.echo(f"  [{info['index']}/{info['total']}] {name} ... ", err=True,
                            nl=False)
+            TerminalProgress.pending = "\r\x1b[K" if self.tty else "\n"
         elif event == "ingest.outcome":
             outcome = info["outcome"]
+            line = shown(outcome_line(outcome))
+            TerminalProgress.pending = ""
             if self.tty:
-                click.echo(f"\r\x1b[K  {outcome.name}: {outcome_line(outcome)}", err=True)
+                click.echo(f"\r\x1b[K  {shown(outcome.name)}: {line}", err=True)
                 click.echo(self.bar, err=True, nl=False)
             else:
-                click.echo(outcome_line(outcome), err=True)
+                click.echo(line, err=True)
         elif event == "ingest.done":
             if self.tty and self.bar:
                 click.echo("\r\x1b[K", err=True, nl=False)
                 self.bar = ""
         elif "text" in info:
-            click.echo(info["text"], err=True)
+            say(info["text"], err=True)
 
 
 def _set_global(ctx, param, value):
@@ -141,26 +166,49 @@ class CmGroup(click.Group):
             self.params += _global_options()
 
     def invoke(self, ctx):
+        debug_log = None
+        if ctx.parent is None and ctx.params.get("debug"):  # e.g. why a file was not processed
+            debug_log = logging.StreamHandler(sys.stderr)
+            debug_log.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+            logging.getLogger("cm_excel").addHandler(debug_log)
+            logging.getLogger("cm_excel").setLevel(logging.DEBUG)
+        try:
+            return self._invoke(ctx)
+        finally:
+            if debug_log is not None:
+                logging.getLogger("cm_excel").removeHandler(debug_log)
+
+    def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                BrokenPipeError):
             raise
         except RegisterError as exc:
             if _debugging(ctx):
                 raise
-            click.echo(f"Error: {exc}:", err=True)
+            TerminalProgress.end_line()
+            say(f"Error: {exc}:", err=True)
             for problem in exc.problems:
-                click.echo(f"  {problem}", err=True)
+                say(f"  {problem}", err=True)
             ctx.exit(exc.exit_code)
         except CmExcelError as exc:
             if _debugging(ctx):
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            TerminalProgress.end_line()
+            say(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:  # the last line of defence: no tracebacks without --debug
             if _debugging(ctx):
                 raise
-            click.echo(f"Internal error: {type(exc).__name__}: {exc} (run again with --debug "
+            from .environment import environment_failure
+
+            failure = environment_failure(exc)  # a full disk, a read-only folder ...
+            TerminalProgress.end_line()
+            if failure is not None:
+                say(f"Error: {failure}", err=True)
+                ctx.exit(EXIT_FAILED)
+            say(f"Internal error: {type(exc).__name__}: {exc} (run again with --debug "
                        "for details, and please report it)", err=True)
             ctx.exit(EXIT_INTERNAL)
 
@@ -245,7 +293,7 @@ def templates(obj: Context, quarter, year, skip_incomplete):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path())  # pipeline says what a bad path is
 @click.pass_obj
 def validate(obj: Context, paths):
     """Check returns without recording them (a provider's "test submission").
@@ -270,11 +318,11 @@ def validate(obj: Context, paths):
         errors = [f for f in result.findings if f.level.value == "error"]
         failed += bool(errors)
         counts = ", ".join(counted(result.count(level), level.value) for level in Level)
-        click.echo(f"{result.file}: {'REJECTED' if result.status == 'rejected' else 'OK'} ({counts})")
+        say(f"{result.file}: {'REJECTED' if result.status == 'rejected' else 'OK'} ({counts})")
         for finding in result.findings:
-            click.echo(f"  {finding.line()}")
+            say(f"  {finding.line()}")
             if finding.action:
-                click.echo(f"      what to do: {finding.action}")
+                say(f"      what to do: {finding.action}")
     click.echo(f"Checked {len(results)} file(s): {len(results) - failed} without errors, "
                f"{failed} with errors.")
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
@@ -302,7 +350,7 @@ def _render_ingest(report) -> None:
     from .render import ingest_summary
 
     for line in ingest_summary(report):
-        click.echo(line)
+        say(line)
 
 
 @cli.command()
@@ -325,7 +373,7 @@ def status(obj: Context, quarter, year):
     period = obj.period(quarter, year)
     report = run_status(obj.workspace, register, period, as_of=obj.as_of)
     for line in status_lines(report):
-        click.echo(line)
+        say(line)
 
 
 @cli.command()
@@ -362,12 +410,13 @@ def consolidate(obj: Context, quarter, year, strict, provisional, pdf):
         sys.exit(EXIT_FAILED)
 
 
-def _write_pdf(workbook: Path) -> None:
+def _write_pdf(workbook: Path) -> bool:
     """The PDF of ``workbook`` beside it, or one line saying why there is none."""
     from .reports.pdf import to_pdf
 
     outcome = to_pdf(workbook)
     click.echo(f"PDF: {outcome.path}" if outcome.path else outcome.note)
+    return outcome.path is not None
 
 
 @cli.command()
@@ -395,6 +444,125 @@ def mail(obj: Context, quarter, year):
         click.echo(line)
 
 
+def _year_of(obj: Context, year: str | None) -> int:
+    """``--year`` as a financial year; without it, the year of the latest ended quarter."""
+    from .periods import fy_label, latest_ended_period, parse_fy
+
+    fy = parse_fy(year) if year is not None else latest_ended_period(obj.as_of).fy
+    click.echo(f"Financial year: {fy_label(fy)} (1 Apr {fy} to 31 Mar {fy + 1})", err=True)
+    return fy
+
+
+@cli.command()
+@click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27 "
+              "(default: the year of the latest ended quarter).")
+@click.pass_obj
+def annual(obj: Context, year):
+    """Write the annual SMG workbook and cover note to outbox/ from the ledger.
+
+    Each KPI by quarter and for the year (by its annual aggregation), the financial outturn,
+    incidents and complaints, audits, disputes and exit decisions, risk logs and improvement
+    plans, returns compliance and the calendar ahead. A year whose returns are not all due
+    yet is marked provisional. Reads the ledger only: ingest or consolidate first.
+
+    Example:
+
+        cm-excel annual --year 2026 --as-of 2027-05-10
+    """
+    from .pipeline import annual as run_annual
+
+    register = obj.register()
+    result = run_annual(obj.workspace, register, _year_of(obj, year), as_of=obj.as_of,
+                        progress=TerminalProgress())
+    for line in result.lines():
+        click.echo(line)
+    if pdf:
+        _write_pdf(result.workbook_path)
+
+
+@cli.command()
+@click.argument("quarter")
+@click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27.")
+@click.option("--pdf", is_flag=True, help="Also write a PDF of each pack (needs LibreOffice).")
+@click.pass_obj
+def packs(obj: Context, quarter, year, pdf):
+    """Write each contract's meeting pack (workbook) and agenda (HTML) to outbox/packs/.
+
+    Q2 and Q4 packs are for the longer twice-yearly and annual meetings and add the risk
+    log, complaints overview and action plans. Each pack holds one contract's data only.
+
+    Example:
+
+        cm-excel packs Q3 --year 2026
+    """
+    from .pipeline import meeting_packs
+
+    register = obj.register()
+    period = obj.period(quarter, year)
+    result = meeting_packs(obj.workspace, register, period, as_of=obj.as_of,
+                           progress=TerminalProgress())
+    for line in result.lines():
+        click.echo(line)
+    if pdf:
+        for book in result.workbooks:
+            if not _write_pdf(book):
+                break  # no LibreOffice: said once
+
+
+@cli.command()
+@click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27 "
+              "(default: the year of the latest ended quarter).")
+@click.pass_obj
+def export(obj: Context, year):
+    """Write the year's values as one tidy table (CSV and .xlsx) for analysts and Power BI.
+
+    One row per contract, quarter and KPI or budget line: value, target, RAG, and the
+    source file, sheet and cell. Files land in outbox/export/.
+
+    Example:
+
+        cm-excel export --year 2026
+    """
+    from .pipeline import export as run_export
+
+    register = obj.register()
+    result = run_export(obj.workspace, register, _year_of(obj, year), as_of=obj.as_of,
+                        progress=TerminalProgress())
+    for line in result.lines():
+        click.echo(line)
+
+
+@cli.command("calendar")
+@click.option("--months", default=12, show_default=True, type=click.IntRange(1, 120),
+              help="How far ahead to look, in months from --as-of.")
+@click.option("--ics", "ics_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also write the dates as an iCalendar file that Outlook imports.")
+@click.pass_obj
+def calendar_command(obj: Context, months, ics_path):
+    """Print the contract-management dates ahead: notice deadlines, contract ends, audits,
+    dispute meetings, checklist expiries, return deadlines, quarterly meetings (overdue
+    items first).
+
+    Importing a newer .ics updates the events already in Outlook instead of adding copies.
+
+    Example:
+
+        cm-excel --as-of 2026-11-25 calendar --months 12 --ics outbox/calendar.ics
+    """
+    from .portfolio.calendar import calendar_events
+    from .reports.calendar_text import calendar_lines
+    from .reports.ics import write_ics
+
+    register = obj.register()
+    events = calendar_events(register, obj.as_of, months, include_overdue=True)
+    for line in calendar_lines(events, obj.as_of, months):
+        click.echo(line)
+    if ics_path:
+        path = write_ics(events, ics_path, obj.as_of,
+                         name=f"{register.settings.office_name}: contract calendar")
+        click.echo(f"Calendar file: {path}")
+
+
 @cli.group(cls=CmGroup, nested=True)
 def held():
     """Returns held for a decision: late resubmissions, and files that may be the wrong one.
@@ -420,7 +588,7 @@ def held_list(obj: Context):
     if not rows:
         click.echo("No returns are held.")
     for row in rows:
-        click.echo(f"  {row}")
+        say(f"  {row}")
 
 
 @held.command("apply")
@@ -435,7 +603,7 @@ def held_apply(obj: Context, ref):
     """
     from .held import resolve_held
 
-    click.echo(resolve_held(obj.workspace, ref, apply=True))
+    say(resolve_held(obj.workspace, ref, apply=True))
 
 
 @held.command("decline")
@@ -450,7 +618,7 @@ def held_decline(obj: Context, ref):
     """
     from .held import resolve_held
 
-    click.echo(resolve_held(obj.workspace, ref, apply=False))
+    say(resolve_held(obj.workspace, ref, apply=False))
 
 
 @cli.command()
@@ -474,5 +642,31 @@ def demo(obj: Context, directory, fresh):
 
 
 def main() -> None:
-    """Console entry point."""
-    cli(prog_name="cm-excel")
+    """Console entry point.
+
+    Output never fails on a character the terminal's code page lacks (a Windows console or
+    a file redirected in cp1252 and a name like "Łukasz – VS-001.xlsx": shown as "?"), and
+    a reader that stops early (``cm-excel status Q3 | head``) ends the run quietly.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):  # not a text stream we can reconfigure
+            pass
+    try:
+        cli(prog_name="cm-excel")
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away: point stdout at nothing (so the flush at exit cannot fail
+    again) and stop without a message."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_FAILED)

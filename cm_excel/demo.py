@@ -77,12 +77,47 @@ def run_demo(directory: Path, *, fresh: bool = True, as_of: date | None = None,
     for line in consolidation_summary(result):
         echo(line)
     echo(f"  Feedback for providers: {ws.outbox / 'feedback'}")
+    calendar = _write_calendar(ws, register, as_of, echo)
+    year, packs = _year_and_packs(ws, register, current, as_of, progress, echo)
     drafts = draft_quarter_mail(ws, register, current, as_of=as_of)
     echo("")
     echo(f"Open the SMG workbook: {result.workbook_path}")
     echo(f"Drafted e-mails ({len(drafts.drafts)}), ready to check and send: {drafts.folder}")
     return {"workspace": ws.root, "workbook": result.workbook_path, "cover": result.cover_path,
-            "mail": drafts.folder}
+            "calendar": calendar, "annual": year.workbook_path,
+            "annual_cover": year.cover_path, "packs": packs.folder, "mail": drafts.folder}
+
+
+def _year_and_packs(ws, register, current: Period, as_of: date, progress, echo):
+    """The annual workbook of the current quarter's year, and its meeting packs."""
+    from .pipeline import annual, meeting_packs
+
+    year = annual(ws, register, current.fy, as_of=as_of, progress=progress)
+    for line in year.lines():
+        echo(line)
+    packs = meeting_packs(ws, register, current, as_of=as_of, progress=progress)
+    for line in packs.lines():
+        echo(line)
+    return year, packs
+
+
+CALENDAR_FILE = "Contract_Calendar.ics"  # one name, so a re-import updates Outlook's copy
+
+
+def _write_calendar(ws: Workspace, register: Register, as_of: date, echo) -> Path:
+    """The calendar flags in one line, and the next twelve months as an .ics in outbox/."""
+    from .flags import calendar_flags
+    from .portfolio.calendar import calendar_events
+    from .reports.ics import write_ics
+
+    flags = calendar_flags(register, as_of)
+    echo("  Calendar flags: " + (", ".join(f"{f.contract_id} {f.code}" for f in sorted(
+        flags, key=lambda f: (f.contract_id, f.code))) or "none"))
+    events = calendar_events(register, as_of, 12, include_overdue=True)
+    path = write_ics(events, ws.outbox / CALENDAR_FILE, as_of,
+                     name=f"{register.settings.office_name}: contract calendar")
+    echo(f"  Contract calendar for Outlook ({len(events)} dates): {path}")
+    return path
 
 
 def _prepare(directory: Path, fresh: bool) -> Workspace:

@@ -34,11 +34,14 @@ def workspace_lock(workspace: Workspace):
                 f"{workspace.root}: another cm-excel run is working on this workspace; wait "
                 "for it to finish and try again") from None
         try:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S}"
-                     " UTC\n".encode())
-            fh.flush()
+            try:  # who holds it, for people; not needed for the lock (a full disk is fine)
+                fh.seek(0)
+                fh.truncate()
+                fh.write(f"pid {os.getpid()} since "
+                         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n".encode())
+                fh.flush()
+            except OSError:
+                pass
             yield
         finally:
             _unlock(fh)

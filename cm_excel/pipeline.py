@@ -18,9 +18,12 @@ Events: ``ingest.start`` (files), ``ingest.file`` (name, index, total), ``ingest
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -45,9 +48,14 @@ from .findings import Finding, Level, sort_key
 from .validation.result import History, NoHistory, ValidationResult
 from .validation.validate import validate_return
 from .workspace import Workspace
+from .atomic import remove_leftovers
+from .crashpoints import crashpoint
+from .environment import environment_failure, in_folder
 
 Progress = Callable[..., None]
 FIRST_PROBLEMS = 3  # problems shown per file in a report
+REJECTED_FOLDER = "rejected"  # inbox/rejected/: rejected files a later version has replaced
+log = logging.getLogger(__name__)
 
 
 def _quiet(event: str, **info) -> None:
@@ -134,10 +142,16 @@ def check_one(path: Path, register: Register, history: History, *, max_bytes: in
     finding carrying the safety code (OPEN_...) and its sentence. Safety notes (external
     links, data connections, embedded objects) are added as warnings.
     """
-    data, refusal = load_bounded(path, max_bytes=max_bytes)
-    sha = hashlib.sha256(data).hexdigest() if data is not None else _sha_or_blank(path)
-    return _check_loaded(path, data, refusal, sha, register, history, max_bytes=max_bytes,
-                         received_at=received_at)
+    try:
+        data, refusal = load_bounded(path, max_bytes=max_bytes)
+        sha = hashlib.sha256(data).hexdigest() if data is not None else _sha_or_blank(path)
+        return _check_loaded(path, data, refusal, sha, register, history, max_bytes=max_bytes,
+                             received_at=received_at)
+    except Exception as exc:  # one file's surprise never stops the checks of the others
+        name = text_name(path)
+        log.debug("%s: could not be checked", name, exc_info=True)
+        return ValidationResult(file=name, path=str(path), sha256=_sha_or_blank(path),
+                                findings=[ReadFailure(type(exc).__name__).finding(name)])
 
 
 def _sha_or_blank(path: Path) -> str:
@@ -153,7 +167,7 @@ def _check_loaded(path: Path, data: bytes | None, refusal, sha: str, register: R
     """``check_one`` on bytes already read once (so the bytes checked, read and hashed are
     the same bytes)."""
 
-    name = path.name
+    name = text_name(path)
 
     def refused(findings: list[Finding]) -> ValidationResult:
         return ValidationResult(file=name, path=str(path), sha256=sha, findings=findings)
@@ -176,19 +190,66 @@ def _check_loaded(path: Path, data: bytes | None, refusal, sha: str, register: R
     return result
 
 
+def text_name(path: Path) -> str:
+    """The file's name as text that can be stored and shown: bytes that are not UTF-8 (a
+    name from a zip made with another code page) become U+FFFD."""
+    name = path.name
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", errors="replace")
+
+
+def what_path_is(p: Path) -> str | None:
+    """None for a file or folder to check; else a sentence saying what the path is."""
+    try:
+        st = os.lstat(p)
+    except FileNotFoundError:
+        return f"{p}: no such file or folder"
+    except OSError as exc:
+        return f"{p}: cannot be examined ({exc.strerror})"
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            os.stat(p)
+        except FileNotFoundError:
+            return (f"{p}: a link to {os.readlink(p)}, which does not exist (a dangling "
+                    "link); give the file itself")
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return f"{p}: a link that leads back to itself (a link loop); give the file itself"
+            return f"{p}: a link that cannot be followed ({exc.strerror})"
+        st = os.stat(p)
+    if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
+        return None
+    if stat.S_ISFIFO(st.st_mode):
+        kind = "a named pipe (FIFO)"
+    elif stat.S_ISSOCK(st.st_mode):
+        kind = "a socket"
+    elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        kind = "a device"
+    else:
+        kind = "not a regular file"
+    return f"{p}: {kind}, not a file; only Excel workbooks (.xlsx) are checked"
+
+
 def validate_paths(paths: Iterable[str | os.PathLike], register: Register, *,
                    workspace: Workspace | None = None, max_bytes: int | None = None,
                    progress: Progress | None = None) -> list[ValidationResult]:
     """Check returns without recording anything: files, or folders (their files, as the
     inbox is read). History comes from the workspace's ledger, read-only, when there is one.
 
-    Raises UsageError for a path that does not exist.
+    Raises UsageError for a path that does not exist or is not a file or folder (a pipe, a
+    dangling link, a link loop), saying what it is.
     """
     progress = progress or _quiet
     max_bytes = max_bytes if max_bytes is not None else max_bytes_of(register)
     files: list[Path] = []
     for p in paths:
         p = Path(p)
+        odd = what_path_is(p)
+        if odd:
+            raise UsageError(odd)
         if p.is_dir():
             files += [i.path for i in discover(p) if i.action == "read"]
         elif p.is_file():
@@ -203,7 +264,9 @@ def validate_paths(paths: Iterable[str | os.PathLike], register: Register, *,
         results = []
         for i, path in enumerate(files, start=1):
             progress("validate.file", name=path.name, index=i, total=len(files))
-            results.append(check_one(path, register, history, max_bytes=max_bytes))
+            result = check_one(path, register, history, max_bytes=max_bytes)
+            result.sheet_values = None  # no feedback here: let go of the file's cells
+            results.append(result)
         return results
     finally:
         if conn is not None:
@@ -226,7 +289,9 @@ def ingest(workspace: Workspace, register: Register, *, now: datetime | None = N
     workspace.ensure_folders()
     report = IngestReport(workspace.root, now)
     with workspace_lock(workspace):
-        items = discover(workspace.inbox)
+        _remove_leftovers(workspace)
+        items = [i for i in discover(workspace.inbox)  # inbox/rejected/ is ours: not listed
+                 if not (i.name == REJECTED_FOLDER and i.path.is_dir())]
         skipped = [i for i in items if i.action != "read"]
         # Oldest first, so that of two returns for the same quarter the later one supersedes.
         readable = sorted((i for i in items if i.action == "read"),
@@ -241,9 +306,15 @@ def ingest(workspace: Workspace, register: Register, *, now: datetime | None = N
                 if item.action != "read":
                     outcome = FileOutcome(item.name, item.path, Outcome.SKIPPED, note=item.note)
                 else:
-                    outcome = run.one(item.path)
+                    outcome = run.one_safely(item.path)
                 report.files.append(outcome)
                 progress("ingest.outcome", outcome=outcome)
+            run.put_aside_superseded(report)
+        except sqlite3.Error as exc:  # outside one file: a ledger that cannot be written
+            failure = environment_failure(exc, ledger=workspace.ledger_path)
+            if failure is None:
+                raise
+            raise failure from exc
         finally:
             conn.close()
     progress("ingest.done", report=report)
@@ -257,6 +328,13 @@ def _mtime(path: Path) -> datetime | None:
         return None
 
 
+def _remove_leftovers(workspace: Workspace) -> None:
+    """Temporary files a killed run left (held lock: no other run is writing them)."""
+    remove_leftovers(workspace.archive)
+    remove_leftovers(workspace.outbox / "feedback")
+    remove_leftovers(workspace.outbox, recursive=False)
+
+
 class _Run:
     """One ingest: the workspace, register, ledger connection and the run's time."""
 
@@ -265,6 +343,69 @@ class _Run:
         self.ws, self.register, self.conn, self.now = workspace, register, conn, now
         self.history = LedgerHistory(conn)
         self.max_bytes = max_bytes_of(register)
+
+    def one_safely(self, path: Path) -> FileOutcome:
+        """``one``, but nothing about one file stops the run: an unexpected failure makes the
+        file rejected with a plain sentence (traceback logged, shown with --debug). A failure
+        of the machine (full disk, read-only folder, ledger that cannot be written) stops the
+        run with WorkspaceError instead: every later file would fail the same way."""
+        try:
+            crashpoint("ingest.file")
+            return self.one(path)
+        except Exception as exc:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            failure = environment_failure(exc, ledger=self.ws.ledger_path)
+            filename = getattr(exc, "filename", None)
+            about_this_file = filename is not None and in_folder(filename, self.ws.inbox)
+            if failure is not None and not about_this_file:
+                raise failure from exc
+            log.debug("%s: could not be processed", text_name(path), exc_info=True)
+            why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return FileOutcome(
+                text_name(path), path, Outcome.REJECTED,
+                note=f"cm-excel could not process this file ({why}); it stays in the inbox and "
+                     "is tried again on the next run (run with --debug for details, and please "
+                     "report it)")
+
+    def put_aside_superseded(self, report: IngestReport) -> None:
+        """Move rejected files that a later accepted version of the same return has replaced
+        out of the inbox, to ``inbox/rejected/`` (byte for byte), so no later run reports
+        them again."""
+        for out in report.files:
+            if out.outcome not in (Outcome.REJECTED, Outcome.DUPLICATE) or \
+                    out.submission_id is None or not (out.contract_id and out.period and out.kind):
+                continue
+            seen = submission_by_sha(self.conn, _sha_or_blank(out.path)) \
+                if out.path.is_file() else None
+            if seen is None or seen.id != out.submission_id or seen.status != REJECTED:
+                continue
+            current = current_submission(self.conn, out.contract_id, out.period, out.kind)
+            if current is None or current.received_at <= seen.received_at:  # not later
+                continue
+            moved = _move_aside(out.path, self.ws.inbox / REJECTED_FOLDER)
+            if moved is not None:
+                out.path = moved
+                out.feedback_path = None
+                out.note = (f"moved to inbox/{REJECTED_FOLDER}/: version {current.version} of "
+                            "this return has been accepted since")
+
+    def _clear_unidentified(self, name: str, received_at: datetime) -> None:
+        """A file of this name rejected earlier as unidentifiable (a half-copied file) is
+        now accepted complete: forget the stale rejection and its feedback."""
+        rows = self.conn.execute(
+            "SELECT id, feedback_path, received_at FROM submissions WHERE status = ? AND "
+            "contract_id IS NULL AND original_name = ?", (REJECTED, name)).fetchall()
+        for row in rows:
+            if (self.ws.inbox / name).exists():
+                return
+            if row["feedback_path"]:
+                stale = self.ws.root / row["feedback_path"]
+                if in_folder(stale, self.ws.outbox) and stale.is_file():
+                    stale.unlink()
+            from .ledger.record import forget_rejected
+
+            forget_rejected(self.conn, row["id"])
 
     def one(self, path: Path) -> FileOutcome:
         received_at = _mtime(path)
@@ -311,11 +452,17 @@ class _Run:
             return FileOutcome(path.name, path, Outcome.SKIPPED, received_at=received_at,
                                note="skipped: the file changed while it was being read; "
                                     "it will be read on the next run")
+        crashpoint("ingest.archived")
         fb = self._feedback(result, copy.path) if needs_feedback(result) else None
+        crashpoint("ingest.accepted_feedback")
         done = record(self.conn, result, status=status, version=version, received_at=received_at,
                       ingested_at=self.now, archive_path=copy.relative,
                       feedback_path=self._rel(fb), extra_findings=extra, replaces=replaces)
+        crashpoint("ingest.recorded")
         removed = archive.remove_archived(path, copy.path, result.sha256)
+        crashpoint("ingest.removed")
+        if removed:
+            self._clear_unidentified(result.file, received_at)
         if status == HELD:
             outcome, note = Outcome.HELD, _join(*(f.message for f in extra))
         elif result.findings:
@@ -332,8 +479,10 @@ class _Run:
                 replaces: int | None) -> FileOutcome:
         # Feedback before the ledger: if the run stops in between, the next run rewrites it.
         fb = self._feedback(result, path)
+        crashpoint("ingest.rejected_feedback")
         done = record(self.conn, result, status=REJECTED, received_at=received_at,
                       ingested_at=self.now, feedback_path=self._rel(fb), replaces=replaces)
+        crashpoint("ingest.rejected_recorded")
         note = "checked again: the problems have changed" if replaces else ""
         return self._outcome(path, Outcome.REJECTED, result, done, received_at, fb, None,
                              note=note)
@@ -346,10 +495,17 @@ class _Run:
             if fb is not None:
                 set_feedback_path(self.conn, seen.id, self._rel(fb))
         out = self._from_submission(path, seen, Outcome.DUPLICATE, received_at)
+        if fb is not None and self._feedback_taken_since(seen, self._rel(fb)):
+            fb = None  # that path now holds the feedback of a later version of the return
         out.feedback_path = fb
         out.problems = sorted(result.findings, key=sort_key)[:FIRST_PROBLEMS]
         out.note = f"already rejected, see feedback{f' {self._rel(fb)}' if fb else ''}"
         return out
+
+    def _feedback_taken_since(self, seen: Submission, rel: str | None) -> bool:
+        return rel is not None and self.conn.execute(
+            "SELECT 1 FROM submissions WHERE feedback_path = ? AND id > ?",
+            (rel, seen.id)).fetchone() is not None
 
     def _kept_duplicate(self, path: Path, seen: Submission,
                         received_at: datetime) -> FileOutcome:
@@ -383,7 +539,7 @@ class _Run:
         target = feedback_path(self.ws, result)
         opened = not any(f.code.startswith("OPEN_") and f.level is Level.ERROR
                          for f in result.findings)
-        return write_feedback(result, target, source=source if opened else None)
+        return write_feedback(result, target, copy_sheets=opened)
 
     def _rel(self, path: Path | None) -> str | None:
         return archive.relative_to_workspace(self.ws, path) if path else None
@@ -417,6 +573,22 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def _move_aside(path: Path, folder: Path) -> Path | None:
+    """Move ``path`` into ``folder`` under its own name (``name (2).xlsx`` if taken); the
+    new path, or None when it could not be moved (it then stays where it is)."""
+    try:
+        folder.mkdir(exist_ok=True)
+        target = folder / path.name
+        n = 2
+        while target.exists():
+            target = folder / f"{path.stem} ({n}){path.suffix}"
+            n += 1
+        os.rename(path, target)
+        return target
+    except OSError:
+        return None
+
+
 # --- consolidation ------------------------------------------------------------------------------
 
 
@@ -438,3 +610,28 @@ def consolidate(workspace: Workspace, register: Register, period: Period, *, as_
     report = ingest(workspace, register, now=now, progress=progress)
     result = consolidate_quarter(workspace, register, period, as_of=as_of, progress=progress)
     return report, result
+
+
+# --- the year, the meeting packs and the export (read the ledger only) -------------------------
+
+
+def annual(workspace: Workspace, register: Register, fy: int, *, as_of: date, progress=None):
+    """Write the year's SMG workbook and cover note; returns reports.annual_run.AnnualResult."""
+    from .reports.annual_run import report_year
+
+    return report_year(workspace, register, fy, as_of=as_of, progress=progress)
+
+
+def meeting_packs(workspace: Workspace, register: Register, period: Period, *, as_of: date,
+                  progress=None):
+    """Write each active contract's meeting pack and agenda; returns reports.packs.PackResult."""
+    from .reports.packs import write_packs
+
+    return write_packs(workspace, register, period, as_of=as_of, progress=progress)
+
+
+def export(workspace: Workspace, register: Register, fy: int, *, as_of: date, progress=None):
+    """Write the year's values as a tidy CSV and .xlsx; returns reports.export.ExportResult."""
+    from .reports.export import export_year
+
+    return export_year(workspace, register, fy, as_of=as_of, progress=progress)

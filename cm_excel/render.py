@@ -6,7 +6,27 @@ from .pipeline import IngestReport, Outcome
 from .status import StatusReport
 
 PROBLEMS_SHOWN = 3
+MARK = "\ufffd"  # what a control character from outside is shown as: �
 _PLURALS = {"error": "errors", "query": "queries", "warning": "warnings"}
+
+
+def shown(text, *, keep: str = "") -> str:
+    """``text`` safe to print on a terminal: every control character (C0, DEL, C1 — so ESC
+    and OSC sequences in a file name or a cell cannot clear the screen or retitle the
+    window), bidirectional override and undecodable byte (a lone surrogate from a name that
+    is not UTF-8) becomes a visible mark; characters in ``keep`` (e.g. "\\n") stay.
+    Every echo of outside text (file names, cell values, messages quoting them) goes
+    through here."""
+    text = str(text)
+    if text.isprintable() and text.isascii():
+        return text
+    return "".join(MARK if (c not in keep and _unsafe(c)) else c for c in text)
+
+
+def _unsafe(c: str) -> bool:
+    o = ord(c)
+    return (o < 0x20 or 0x7F <= o <= 0x9F or 0xD800 <= o <= 0xDFFF
+            or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069)
 
 
 def counted(n: int, word: str) -> str:
@@ -76,6 +96,8 @@ def status_lines(report: StatusReport) -> list[str]:
     for s in report.unexpected:
         lines.append(f"Unexpected in the ledger for this period: {s.original_name} "
                      f"({s.contract_id} {s.kind})")
+    if report.ledger_journal:
+        lines.append(f"Ledger: {report.ledger_journal}")
     return lines
 
 

@@ -41,3 +41,44 @@ def office_file(name: str, workspace_root: str | os.PathLike | None = None) -> P
     if shipped.is_file():
         return shipped
     raise WorkspaceError(f"{name}: not found in {OFFICE_FOLDER}/ of the workspace or the package")
+
+
+def read_office_text(path: str | os.PathLike) -> str:
+    """The text of an office-editable file, however a Windows editor saved it: UTF-8 (with
+    or without the byte-order mark Notepad adds, which is dropped so a first-line heading
+    stays a heading), else Windows "ANSI" (cp1252, where "£" is one byte). Raises
+    WorkspaceError naming the file when it is neither, or cannot be read."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WorkspaceError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise WorkspaceError(
+            f"{path}: is neither UTF-8 nor Windows (ANSI) text (byte {exc.start}); open it in "
+            "a text editor and save it as UTF-8") from exc
+
+
+def office_loader(folder: str | os.PathLike):
+    """A Jinja2 loader for the templates in ``folder`` that reads them with
+    :func:`read_office_text` (so ANSI and BOM-marked files work as UTF-8 ones do)."""
+    import jinja2
+
+    folder = Path(folder)
+
+    class _OfficeLoader(jinja2.BaseLoader):
+        def get_source(self, environment, template):
+            path = folder / template
+            if not path.is_file():
+                raise jinja2.TemplateNotFound(template)
+            mtime = path.stat().st_mtime
+            return read_office_text(path), str(path), \
+                lambda: path.is_file() and path.stat().st_mtime == mtime
+
+    return _OfficeLoader()

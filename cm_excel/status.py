@@ -60,6 +60,7 @@ class StatusReport:
     deadline: date
     returns: list[ReturnStatus]
     unexpected: list[Submission]  # in the ledger for the period but not expected
+    ledger_journal: str = ""  # how the ledger is journalled (db.journal_plan)
 
     @property
     def chase(self) -> list[ReturnStatus]:
@@ -98,7 +99,8 @@ def status(workspace: Workspace, register: Register, period: Period, *,
             rows.append(_return_status(contract, kind, by_key.get((contract.contract_id, kind), []),
                                        deadline, as_of))
     unexpected = [s for s in subs if (s.contract_id, s.kind) not in expected_keys]
-    return StatusReport(period, as_of, deadline, rows, unexpected)
+    return StatusReport(period, as_of, deadline, rows, unexpected,
+                        ledger_journal=db.journal_plan(workspace.ledger_path))
 
 
 def _return_status(contract, kind: str, subs: list[Submission], deadline: date,

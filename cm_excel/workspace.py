@@ -53,6 +53,12 @@ class Workspace:
         return self.archive / period.fy_label / period.q_label / contract_id
 
     def require_register(self) -> Path:
+        owner = self.register_path.with_name("~$" + REGISTER_NAME)
+        if not self.register_path.is_file() and owner.exists():  # Excel mid-save
+            raise WorkspaceError(
+                f"{self.register_path}: the register is open or being saved in Excel "
+                f"({owner.name} is here); wait for Excel to finish saving, or close it, and "
+                "try again")
         if not self.register_path.is_file():
             raise WorkspaceError(
                 f"{self.register_path}: no register here; run 'cm-excel init {self.root}' "

@@ -19,6 +19,9 @@ deadline, 20 working days after 31 Dec 2026 skipping New Year's Day, is 29 Jan 2
 - VS-003 (RJ): performance return rejected, financial return never sent →
   RETURN_REJECTED (Red, the deadline has passed) and RETURN_MISSING. Overall Red.
 
+Every contract has a deputy, ends on 31 Mar 2028 and was audited on 10 Mar 2026, so no
+calendar or governance flag is raised as of 15 Feb 2027.
+
 The expectations below are worked out by hand from those numbers.
 """
 
@@ -32,7 +35,7 @@ from pathlib import Path
 
 from cm_excel.flags import IMMEDIATE, INFORMAL, MONITOR, NORMAL
 from cm_excel.periods import Period
-from cm_excel.register.model import Budget, Contract, Kpi, Register, Settings, SlaKpi
+from cm_excel.register.model import Audit, Budget, Contract, Kpi, Register, Settings, SlaKpi
 
 SCHEMA = Path(__file__).resolve().parent.parent / "cm_excel" / "ledger" / "schema_v1.sql"
 
@@ -96,8 +99,11 @@ def register(settings: Settings | None = None, contracts=None, sla=None, budgets
         Budget("VS-003", 2026, "Staff", 60_000, 6),
         Budget("VS-003", 2026, "Training", 20_000, 7),
     ]
+    audits = [Audit(c.contract_id, date(2026, 3, 10), "financial", "OPCC", None, row=i + 2)
+              for i, c in enumerate(contracts)]
     return Register(contracts={c.contract_id: c for c in contracts}, kpis=dict(KPIS), sla=sla,
-                    budgets=budgets, settings=settings or Settings(), path="register.xlsx")
+                    budgets=budgets, audits=audits, settings=settings or Settings(),
+                    path="register.xlsx")
 
 
 # --- hand-built ledger rows ------------------------------------------------------------------

@@ -157,7 +157,12 @@ def test_an_unfinished_quarter_is_consolidated_only_when_provisional(fresh):
     facts = _summary_facts(book)
     assert facts["Provisional"].startswith("Provisional: returns are due by 29 Jan 2027")
     overall = _overall(book)
-    assert overall and set(overall.values()) == {"Awaited"}  # nothing accepted: never Green
+    # Nothing accepted: never Green. A contract with no flag is Awaited; one with a calendar
+    # or governance flag (from the register, whatever the returns) takes that flag's colour.
+    flagged = {row[0] for row in book["Risk Flags"].iter_rows(values_only=True)
+               if row and str(row[0] or "").startswith("VS-")}
+    assert overall and "Green" not in overall.values()
+    assert {cid for cid, word in overall.items() if word == "Awaited"} == set(overall) - flagged
     cover = (fresh / "outbox" / "SMG_Quarterly_2026-27_Q3_cover.html").read_text()
     assert "Provisional: returns are due by 29 Jan 2027" in cover
 
@@ -166,8 +171,12 @@ def test_provisional_with_one_return_in_is_still_not_green(fresh):
     from builders import make_return, sign_off_for
     from ingest_fixtures import set_received
 
+    from cm_excel.flags import calendar_flags
+
     register = read_register(fresh / "register.xlsx")
-    cid = register.active_contracts(Q3)[0].contract_id
+    # a contract the register's calendar does not flag, so its returns alone decide its RAG
+    flagged = {f.contract_id for f in calendar_flags(register, date(2026, 12, 20))}
+    cid = next(c.contract_id for c in register.active_contracts(Q3) if c.contract_id not in flagged)
     sign_off = {**sign_off_for(Q3), "Sign-off Date": date(2026, 12, 17)}
     path = make_return(fresh / "inbox", cid, "performance", Q3, register=register,
                        sign_off=sign_off)

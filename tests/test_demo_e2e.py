@@ -2,11 +2,13 @@
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from cm_excel.periods import Period
 from cm_excel.register.reader import read_register
 
 CM_EXCEL = str(Path(sys.executable).parent / "cm-excel")
@@ -57,12 +59,15 @@ def test_demo_follows_the_escalation_ladder_one_line_per_issue(demo):
     lines = done.stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if "Needs SMG's attention first" in line)
     issues = [line.strip() for line in lines[start + 1:] if line.startswith("    VS-")]
-    assert [line.split(":")[0] for line in issues] == [
-        "VS-001 VS02 Referrals successfully contacted", "VS-002 Spending above budget",
-        "VS-003 Incident on 20 Aug 2026 (Incidents row 7)", "VS-005 Performance return",
-        "VS-006 Financial return"]
+    names = [line.split(":")[0] for line in issues]
+    planted = ["VS-001 VS02 Referrals successfully contacted", "VS-002 Spending above budget",
+               "VS-003 Incident on 20 Aug 2026 (Incidents row 7)", "VS-005 Performance return",
+               "VS-006 Financial return"]
+    assert [n for n in names if n in planted] == planted  # most serious first
     assert issues[0].endswith("(SIGNIFICANT_FAILURE, KPI_RED_CONSECUTIVE, KPI_RED)")
-    assert "register.xlsx Disputes row 3" in issues[2]
+    assert "register.xlsx Disputes row 3" in issues[names.index(planted[2])]
+    # the office's own duties are never a step of a dispute with the provider
+    assert not any("GOVERNANCE_NO_DEPUTY" in line and "open dispute" in line for line in issues)
     book = openpyxl.load_workbook(ws / "outbox" / "SMG_Quarterly_2026-27_Q2.xlsx")
     rows = [r for r in book["Risk Flags"].iter_rows(min_row=4, values_only=True) if r[0]]
     by_issue = {}
@@ -72,6 +77,81 @@ def test_demo_follows_the_escalation_ladder_one_line_per_issue(demo):
         "SIGNIFICANT_FAILURE", "KPI_RED_CONSECUTIVE", "KPI_RED"]
     sig = next(r for r in rows if r[0] == "VS-001" and r[1] == "SIGNIFICANT_FAILURE")
     assert "(5.9% of the client group)" in sig[4] and "= 12.0% of the client group" in sig[4]
+
+
+# As of 25 Nov 2026 the starter register shows every calendar and governance flag:
+# (contract, flag, severity, register row named in the evidence).
+CALENDAR_FLAGS = [
+    ("VS-001", "AUDIT_LIMIT", "Amber", "register.xlsx Audits row 3"),  # 10 Feb and 15 Sep 2026
+    ("VS-002", "CHECKLIST_EXPIRED", "Red", "register.xlsx Checklist row 5"),  # 31 Aug 2026
+    ("VS-002", "DISPUTE_ACTION_PLAN_OVERDUE", "Amber", "register.xlsx Disputes row 4"),
+    ("VS-003", "DISPUTE_MEETING_OVERDUE", "Red", "register.xlsx Disputes row 3"),  # due 26 Oct
+    ("VS-003", "GOVERNANCE_NO_DEPUTY", "Amber", "register.xlsx Contracts row 4"),
+    ("VS-004", "EXIT_NOTICE_OVERDUE", "Amber", "register.xlsx Exit row 3"),  # STP not approved
+    ("VS-005", "EXIT_NOTICE_DUE", "Amber", "register.xlsx Contracts row 6"),  # by 30 Dec 2026
+    ("VS-006", "AUDIT_OVERDUE", "Amber", "register.xlsx Audits row 8"),  # last 12 Jun 2025
+    ("VS-006", "POST_CONTRACT_REVIEW_DUE", "Amber", "register.xlsx Exit row 4"),
+]
+CALENDAR_CODES = {code for _, code, _, _ in CALENDAR_FLAGS}
+
+
+def _flag_rows(sheet, first_header="Contract ID"):
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r and r[0] == first_header and r[1] == "Flag")
+    out = []
+    for r in rows[start + 1:]:
+        if not r or r[0] is None or r[1] is None:
+            break
+        out.append(r)
+    return out
+
+
+def test_demo_shows_every_calendar_flag_with_its_register_row(demo):
+    ws, done = demo
+    book = openpyxl.load_workbook(ws / "outbox" / "SMG_Quarterly_2026-27_Q2.xlsx")
+    for sheet in ("Risk Flags", "Calendar"):
+        rows = _flag_rows(book[sheet])
+        found = sorted((r[0], r[1], r[2]) for r in rows if r[1] in CALENDAR_CODES)
+        assert found == [(c, code, sev) for c, code, sev, _ in CALENDAR_FLAGS], sheet
+        for cid, code, _, ref in CALENDAR_FLAGS:
+            [row] = [r for r in rows if r[0] == cid and r[1] == code]
+            assert ref in row[4], (sheet, cid, code)
+            assert row[5]  # a recommended action on the ladder
+    dispute = next(r for r in _flag_rows(book["Calendar"]) if r[1] == "DISPUTE_MEETING_OVERDUE")
+    assert "12 Oct 2026" in dispute[4] and "26 Oct 2026" in dispute[4]
+    exit_due = next(r for r in _flag_rows(book["Calendar"]) if r[1] == "EXIT_NOTICE_DUE")
+    assert "30 Jun 2027" in exit_due[4] and "30 Dec 2026" in exit_due[4]
+    assert "Calendar flags: VS-001 AUDIT_LIMIT, " in done.stdout
+
+    # The dates: overdue items first, then the next twelve months, each naming its row.
+    rows = list(book["Calendar"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r and r[0] == "Date")
+    assert list(rows[start][:8]) == ["Date", "Kind", "Status", "What", "Detail", "Register Row",
+                                     "Contract ID", "Days From As-Of"]
+    dates = [r for r in rows[start + 1:] if r and r[0] is not None and r[2]]
+    meeting = next(r for r in dates if r[3] == "VS-003 formal dispute meeting due")
+    assert (meeting[0].date(), meeting[1], meeting[2], meeting[5], meeting[6], meeting[7]) == (
+        date(2026, 10, 26), "Dispute meeting due", "Overdue", "register.xlsx Disputes row 3",
+        "VS-003", -30)
+    notice = next(r for r in dates if r[6] == "VS-005" and r[1] == "Exit notice deadline")
+    assert (notice[0].date(), notice[2]) == (date(2026, 12, 30), "Due")
+    returns = next(r for r in dates if r[3] == "Quarterly returns due for 2026-27 Q3")
+    assert (returns[0].date(), returns[6]) == (date(2027, 1, 29), "All")
+    assert [r[0] for r in dates if r[2] == "Due"] == sorted(r[0] for r in dates if r[2] == "Due")
+
+
+def test_demo_writes_the_contract_calendar_for_outlook(demo):
+    import icalendar
+
+    ws, done = demo
+    ics = ws / "outbox" / "Contract_Calendar.ics"
+    assert f"): {ics}" in done.stdout
+    cal = icalendar.Calendar.from_ical(ics.read_bytes())
+    events = [c for c in cal.walk() if c.name == "VEVENT"]
+    uids = {str(e["UID"]) for e in events}
+    assert len(uids) == len(events) > 40
+    assert {"exit-notice-vs-005@cm-excel", "dispute-meeting-vs-003-2026-10-05@cm-excel",
+            "returns-2026-27-q3@cm-excel", "contract-end-vs-006@cm-excel"} <= uids
 
 
 def test_rejected_demo_return_stays_in_the_inbox_with_feedback(demo):
@@ -125,3 +205,27 @@ def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path):
     assert done.returncode == 1
     assert "not a demo workspace" in done.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_demo_writes_the_annual_workbook_and_meeting_packs(demo):
+    ws, done = demo
+    annual = ws / "outbox" / "SMG_Annual_2026-27.xlsx"
+    cover = ws / "outbox" / "SMG_Annual_2026-27_cover.html"
+    packs = ws / "outbox" / "packs" / "2026-27-Q2"
+    assert annual.is_file() and cover.is_file()
+    assert f"Annual workbook: {annual}" in done.stdout
+    assert f"Packs: {packs}" in done.stdout
+    assert "PROVISIONAL: returns for Q3, Q4 are not yet due" in done.stdout
+    register = read_register(ws / "register.xlsx")
+    ids = [c.contract_id for c in register.active_contracts(Period(2026, 2))]
+    assert sorted(p.name for p in packs.glob("*_pack_*.xlsx")) == [
+        f"{cid}_pack_2026-27-Q2.xlsx" for cid in ids]
+    assert len(list(packs.glob("*_agenda_*.html"))) == len(ids)
+    book = openpyxl.load_workbook(annual)
+    # Q2 is the twice-yearly meeting: its packs add the risk log, complaints and action plans
+    pack = openpyxl.load_workbook(packs / f"{ids[0]}_pack_2026-27-Q2.xlsx")
+    assert {"Risk Log", "Complaints Overview", "Action Plans"} <= set(pack.sheetnames)
+    flags = {row[2] for row in book["Risk Flags"].iter_rows(min_row=4, values_only=True) if row[0]}
+    assert {"KPI_RED", "AUDIT_LIMIT", "GOVERNANCE_NO_DEPUTY", "EXIT_NOTICE_DUE"} <= flags
+    calendar = [row for row in book["Calendar"].iter_rows(min_row=4, values_only=True) if row[0]]
+    assert calendar

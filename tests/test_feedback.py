@@ -234,7 +234,85 @@ def test_the_same_return_gives_a_byte_identical_feedback_workbook(tmp_path):
     register = make_register()
     sent = make_return(tmp_path, sign_off={})  # no sign-off: rejected with errors
     result = validate_return(read_return(sent), register)
-    first = write_feedback(result, tmp_path / "one.xlsx", source=sent)
+    first = write_feedback(result, tmp_path / "one.xlsx")
     clock.sleep(1.1)  # a later second, which openpyxl would otherwise stamp into the file
-    second = write_feedback(result, tmp_path / "two.xlsx", source=sent)
+    second = write_feedback(result, tmp_path / "two.xlsx")
     assert hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
+
+
+# --- built from what was read, bounded --------------------------------------------------------
+
+
+def _validated(tmp_path, **kw):
+    from cm_excel.intake.reader import read_return
+    from cm_excel.validation.validate import validate_return
+
+    register = make_register()
+    kpis = good_kpis(register, "VS-001")
+    kpis["SUPPORTED"] = {"Actual": -5, "Commentary": "typo"}
+    sent = make_return(tmp_path, kpis=kpis, **kw)
+    return sent, validate_return(read_return(sent), register)
+
+
+def test_sheets_are_recreated_from_the_values_read_not_from_the_file(tmp_path):
+    sent, result = _validated(tmp_path)
+    result.sheet_values()  # read once, while the file is there (as ingest does)
+    sent.unlink()  # the provider's file is never opened again
+    path = write_feedback(result, tmp_path / "fb.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames[:3] == [PROBLEMS_SHEET, "Instructions", "Contract"]
+    assert "_meta" not in wb.sheetnames
+    err = next(f for f in result.findings if f.code == "VALUE_NEGATIVE")
+    assert wb[err.sheet][err.cell].value == -5
+    assert wb[err.sheet][err.cell].fill.fgColor.rgb.endswith(RED)
+    assert wb[err.sheet][err.cell].comment.author == "cm-excel"
+    assert wb.defined_names == {} or set(wb.defined_names) <= {"_xlnm._FilterDatabase"}
+    for ws in wb.worksheets:
+        assert not ws.merged_cells.ranges and not ws.conditional_formatting
+        assert not ws.data_validations.dataValidation and not ws.tables
+
+
+def test_a_copy_past_the_limits_is_partial_says_so_and_still_marks_every_problem(
+        tmp_path, monkeypatch):
+    from cm_excel.intake import sheet_values
+
+    monkeypatch.setattr(sheet_values, "MAX_CELLS_PER_SHEET", 10)
+    _, result = _validated(tmp_path)
+    path = write_feedback(result, tmp_path / "fb.xlsx")
+    wb = load_workbook(path)
+    assert wb[PROBLEMS_SHEET]["A4"].value  # the note that only part is copied
+    perf = wb["Performance"]
+    assert sum(1 for row in perf.iter_rows() for c in row if c.value is not None) <= 11
+    err = next(f for f in result.findings if f.code == "VALUE_NEGATIVE")
+    assert perf[err.cell].value == -5 and perf[err.cell].fill.fgColor.rgb.endswith(RED)
+
+
+def test_their_own_problems_sheet_moves_aside(tmp_path):
+    from intake_fixtures import rename_sheet
+
+    sent, _ = _validated(tmp_path)
+    renamed = rename_sheet(sent, tmp_path / "renamed.xlsx", "Instructions", "Problems")
+    from cm_excel.intake.reader import read_return
+    from cm_excel.validation.validate import validate_return
+
+    result = validate_return(read_return(renamed), make_register())
+    wb = load_workbook(write_feedback(result, tmp_path / "fb.xlsx"))
+    assert wb.sheetnames[:2] == [PROBLEMS_SHEET, "Problems (1)"]
+    assert wb[PROBLEMS_SHEET]["A5"].value == "Level"
+
+
+def test_values_that_cannot_be_written_still_give_the_problems_sheet(tmp_path):
+    from cm_excel.intake.sheet_values import SheetGrid, SheetValues
+
+    class Unwritable:
+        def __str__(self):
+            raise ValueError("no text for this")
+
+    grid = SheetGrid("Performance", "visible", [(0, 0, Unwritable())], total=1)
+    result = ValidationResult(file="odd.xlsx", path="", sha256="0" * 64,
+                              findings=[Finding("X_TEST", Level.ERROR, "bad", "fix",
+                                                sheet="Performance", cell="A1")],
+                              sheet_values=lambda: SheetValues([grid]))
+    path = write_feedback(result, tmp_path / "fb.xlsx")
+    assert load_workbook(path).sheetnames == [PROBLEMS_SHEET]
+    assert [r[1] for r in problems(path)] == ["X_TEST"]

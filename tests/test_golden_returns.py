@@ -35,7 +35,7 @@ IMMEDIATE = ("The PCC may authorise immediate escalation to the formal procedure
              "the contract, at the PCC's discretion (§5.0)")
 
 SHEETS = ["Summary", "Contracts", "KPIs", "Finance", "Risk Flags", "Incidents & Complaints",
-          "Returns", "Sources", "Rules"]
+          "Returns", "Calendar", "Sources", "Rules"]
 DUE = datetime(2027, 1, 29)  # 20 working days after 31 Dec 2026 (1 Jan a bank holiday)
 DUE_WORDS = "due by 29 Jan 2027 (20 working days after 31 Dec 2026)"
 VERSION = {"vs001_perf_v2": 2}  # every other accepted file is version 1

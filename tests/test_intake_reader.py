@@ -99,6 +99,36 @@ def test_table_definition_dropped_found_by_header(real, tmp_path):
     assert any("PerformanceReturn" in n and "header row" in n for n in after.notes)
 
 
+def _headerless(src: Path, dst: Path, ref: str | None = None) -> Path:
+    """The PerformanceReturn table defined with headerRowCount="0" (and, with ``ref``, its
+    range moved), as some JavaScript spreadsheet libraries save tables."""
+    import re
+
+    def edit(xml: bytes) -> bytes:
+        xml = xml.replace(b'headerRowCount="1"', b'headerRowCount="0"')
+        if ref:
+            xml = re.sub(rb'ref="[^"]+"', f'ref="{ref}"'.encode(), xml, count=1)
+        return re.sub(rb"<autoFilter[^>]*?(/>|>.*?</autoFilter>)", b"", xml, flags=re.S)
+
+    return rezip(src, dst, change={"xl/tables/table1.xml": edit})
+
+
+def test_headerless_table_whose_first_row_repeats_the_names_reads_it_as_header(real, tmp_path):
+    before = read_return(real).tables[PERF]
+    after = read_return(_headerless(real, tmp_path / "js.xlsx")).tables[PERF]
+    assert (after.found_by, after.header_row) == ("table", 5)
+    assert values(after) == values(before)
+    assert refs(after, "Numerator") == refs(before, "Numerator")
+    assert after.missing_headers == [] and after.extra_headers == []
+
+
+def test_headerless_table_without_names_in_its_first_row_reads_that_row_as_data(real, tmp_path):
+    before = read_return(real).tables[PERF]
+    after = read_return(_headerless(real, tmp_path / "bare.xlsx", ref="A6:H10")).tables[PERF]
+    assert values(after) == values(before)  # names from the definition, data from row 6
+    assert refs(after, "KPI Code")[0] == "A6"
+
+
 # --- a layout the test controls (header on row 4, from column A) -----------------------------
 
 def test_known_layout_refs(tmp_path):

@@ -93,6 +93,24 @@ def test_sheets_in_order(book):
     assert book.sheetnames == list(SHEETS)
 
 
+def test_calendar_sheet_without_calendar_flags(book):
+    """The scenario's contracts have deputies, recent audits and end in 2028: no calendar
+    flag, but the dates ahead are listed with their register rows."""
+    sheet = book["Calendar"]
+    assert sheet["A1"].value == "Contract calendar and governance"
+    values = [c.value for row in sheet.iter_rows(max_col=1) for c in row]
+    assert "No calendar or governance flag is raised as of the report date." in values
+    dates = block(sheet, "Dates in the next 12 months, with overdue items first in date order")
+    assert [d["Date"] for d in dates] == sorted(d["Date"] for d in dates)
+    assert all(d["Status"] == "Due" and d["Days From As-Of"] >= 0 for d in dates)
+    audits = [(d["Contract ID"], d["Date"].date().isoformat(), d["Register Row"])
+              for d in dates if d["Kind"] == "Audit due"]
+    assert audits == [("VS-001", "2027-03-10", "register.xlsx Audits row 2"),
+                      ("VS-002", "2027-03-10", "register.xlsx Audits row 3"),
+                      ("VS-003", "2027-03-10", "register.xlsx Audits row 4")]
+    assert {d["Kind"] for d in dates} >= {"Return deadline", "Quarterly contract meeting due"}
+
+
 # --- Risk Flags, cell by cell ----------------------------------------------------------------
 
 

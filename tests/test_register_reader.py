@@ -554,7 +554,7 @@ def test_a_contract_missing_from_the_register_is_one_problem_per_sheet(book):
     book.wb["Contracts"].delete_rows(r)  # the table keeps its size; the row left is blank
     found = problems(book)
     first_rows = {s: book.row(s, contract_id="VS-006") for s in
-                  ("SLA KPIs", "Budgets", "Audits", "Checklist")}
+                  ("SLA KPIs", "Budgets", "Audits", "Exit", "Checklist")}
     assert [(p.code, p.sheet, p.row) for p in found] == [
         (P.UNKNOWN_CONTRACT, sheet, row) for sheet, row in first_rows.items()]
     assert "rows" in found[1].message  # the other budget lines are named, not repeated
@@ -613,3 +613,63 @@ def test_a_decompression_bomb_is_not_unpacked(tmp_path):
         read_register(path)
     [line] = raised.value.problems
     assert "MB" in line
+
+
+# --- optional trailing columns (added for the calendar flags) -------------------------------
+
+
+def _drop_trailing_columns(book: Book, sheet: str, count: int) -> None:
+    """Delete the sheet's last ``count`` columns and shrink its table, as in an older register."""
+    ws = book.wb[sheet]
+    table = next(iter(ws.tables.values()))
+    keep = len(SPECS[sheet].columns) - count
+    ws.delete_cols(keep + 1, count)
+    last_row = int("".join(ch for ch in table.ref.split(":")[1] if ch.isdigit()))
+    table.ref = f"A1:{ws.cell(last_row, keep).coordinate}"
+    table.autoFilter.ref = table.ref
+    del table.tableColumns[keep:]
+
+
+def test_a_register_without_the_optional_columns_still_reads(book):
+    """Registers issued before the Disputes action-plan columns and the Checklist due date
+    were added read as before: those cells count as blank."""
+    _drop_trailing_columns(book, "Disputes", 2)
+    _drop_trailing_columns(book, "Checklist", 1)
+    register, found = check_register(book.save())
+    assert found == []
+    assert register.disputes and all(d.action_plan_due is None and d.outcome is None
+                                     for d in register.disputes)
+    assert register.checklist and all(i.due_date is None for i in register.checklist)
+
+
+def test_optional_columns_are_read_and_typed(book):
+    r = book.row("Disputes", contract_id="VS-002")
+    assert book.get("Disputes", r, "action_plan_due") is not None  # the starter's example
+    book.set("Disputes", r, "outcome", "Accreditation renewed on 4 Nov 2026")
+    c = book.row("Checklist", contract_id="VS-006", status="requested")
+    book.set("Checklist", c, "due_date", "soon")
+    found = problems(book)
+    assert [(p.code, p.sheet, p.row, p.column) for p in found] == [
+        (P.NOT_A_DATE, "Checklist", c, "Due Date")]
+    book.set("Checklist", c, "due_date", datetime(2026, 12, 15))
+    register = read_register(book.save())
+    dispute = next(d for d in register.disputes if d.contract_id == "VS-002")
+    assert (dispute.action_plan_due, dispute.outcome) == (
+        date(2026, 10, 30), "Accreditation renewed on 4 Nov 2026")
+    item = next(i for i in register.checklist if i.row == c)
+    assert item.due_date == date(2026, 12, 15)
+
+
+def test_new_settings_have_defaults_and_can_be_set(book):
+    ws = book.wb["Settings"]
+    names = [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)]
+    for words, key, default in (("Service transfer plan days", "stp_window_days", 30),
+                                ("Checklist warning days", "checklist_warning_days", 60),
+                                ("Contract meeting working days",
+                                 "contract_meeting_working_days", 15)):
+        r = names.index(words) + 2
+        assert ws.cell(r, 3).value == default and ws.cell(r, 4).value
+        ws.cell(r, 2).value = default + 5
+    register = read_register(book.save())
+    assert (register.settings.stp_window_days, register.settings.checklist_warning_days,
+            register.settings.contract_meeting_working_days) == (35, 65, 20)

@@ -591,6 +591,21 @@ def test_CHECK_FAILED(tmp_path, register):
     assert found(result, "VALUE_NOT_NUMBER")  # the other checks still ran
 
 
+def test_TEXT_TOO_LONG(tmp_path, register):
+    # openpyxl cuts text to Excel's limit on saving: the 40,000 characters go in by hand.
+    from intake_fixtures import rezip
+
+    path = kpi_return(tmp_path, register, {COUNT: {"Commentary": "PLACEHOLDER"}})
+    at = where(path, "PerformanceReturn", COUNT, "Commentary")
+    sheets = {"Performance": "xl/worksheets/sheet3.xml"}
+    long = rezip(path, tmp_path / "long.xlsx", change={
+        sheets[at[0]]: lambda xml: xml.replace(b"PLACEHOLDER", b"y" * 40_000)})
+    result = check(long, register)
+    assert_only(result, "TEXT_TOO_LONG", Q, at)
+    assert result.status == "rejected"  # a query nobody can explain in the cell itself
+    assert check(path, register).findings == []
+
+
 # --- the catalogue ------------------------------------------------------------------------------
 
 def test_every_rule_has_a_test_here():

@@ -1,16 +1,24 @@
 """Risk flags: small rules over one quarter's facts, each with evidence and an action.
 
 ``compute_flags(data)`` runs every rule of ``RULES`` and returns the flags sorted by
-contract and catalogue order. The catalogue (code, severity, meaning, recommended action)
-is data in ``catalogue.py``; the recommended actions follow the strategy's escalation
-ladder (``model.ACTIONS``), and on a contract with an open dispute the next stage of that
-dispute (``disputes.follow_disputes``). ``issues.group_issues`` makes one line per issue.
+contract and catalogue order. The calendar and governance rules (``calendar.py``) read the
+register the quarter carries, as of its as-of date; ``calendar_flags(register, as_of)`` runs
+them without a quarter (for the annual workbook). The catalogue (code, severity, meaning,
+recommended action) is data in ``catalogue.py``; the recommended actions follow the
+strategy's escalation ladder (``model.ACTIONS``), and on a contract with an open dispute the
+next stage of that dispute (``disputes.follow_disputes``). ``issues.group_issues`` makes one
+line per issue.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .calendar import (
+    audit_limit, audit_overdue, calendar_flags, checklist_expired, dispute_action_plan_overdue,
+    dispute_meeting_overdue, exit_notice_due, exit_notice_overdue, governance_no_deputy,
+    post_contract_review_due,
+)
 from .catalogue import BY_CODE, CATALOGUE, ORDER, FlagSpec
 from .finance import finance_overspend, finance_underspend, forecast_over_value
 from .disputes import follow_disputes
@@ -41,6 +49,16 @@ RULES = (
     return_missing,
     return_rejected,
     return_late,
+    # Calendar and governance (calendar.py): from the register, as of the as-of date.
+    exit_notice_overdue,
+    exit_notice_due,
+    post_contract_review_due,
+    dispute_meeting_overdue,
+    dispute_action_plan_overdue,
+    audit_overdue,
+    audit_limit,
+    checklist_expired,
+    governance_no_deputy,
 )
 
 
@@ -65,6 +83,6 @@ __all__ = [
     "ACTION_MEANING", "ACTION_RANK", "ACTIONS", "AMBER", "BY_CODE", "CATALOGUE",
     "DISPUTE_STAGES", "FORMAL", "IMMEDIATE", "INFORMAL", "MONITOR", "NORMAL", "RED", "RULES",
     "SEVERITY_RANK", "ContractOverview", "Flag", "FlagSpec", "Issue", "attention_issues",
-    "attention_sort_key", "compute_flags", "contract_overview", "dispute_action",
+    "attention_sort_key", "calendar_flags", "compute_flags", "contract_overview", "dispute_action",
     "flag_sort_key", "follow_disputes", "group_issues", "most_serious_action", "worst_severity",
 ]

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import AMBER, IMMEDIATE, INFORMAL, MONITOR, NORMAL, RED
+from .model import AMBER, FORMAL, IMMEDIATE, INFORMAL, MONITOR, NORMAL, RED
 
 
 @dataclass(frozen=True)
 class FlagSpec:
     code: str
     severity: str  # the usual severity
-    area: str  # performance, finance, returns
+    area: str  # performance, finance, returns, calendar, governance
     meaning: str  # when it is raised, in words
     action: str  # the usual recommended action
     escalation: str = ""  # when severity or action is raised above the usual, in words
@@ -108,6 +108,67 @@ CATALOGUE: tuple[FlagSpec, ...] = (
         NORMAL,
         "The informal procedure (5.1) when the previous quarter's return of the same kind "
         "was also late, missing or rejected; with an open dispute, the next stage of it."),
+    # Calendar and governance flags (calendar.py), computed from the register as of the
+    # as-of date; evidence names the register row.
+    FlagSpec(
+        "EXIT_NOTICE_OVERDUE", AMBER, "calendar",
+        "Strategy 6.0: after written notice of a decision that ends the contract (re-tender, "
+        "decommission, terminate), the provider's Service Transfer Plan was not received, or "
+        "not approved, within the Settings' service transfer plan days; or fewer than the "
+        "exit notice months are left before the end date and no written notice is recorded "
+        "(the notice deadline itself is still on time).",
+        INFORMAL,
+        "Red when fewer than the exit notice months are left and no written notice is "
+        "recorded."),
+    FlagSpec(
+        "EXIT_NOTICE_DUE", AMBER, "calendar",
+        "The contract ends (its Latest Extension End Date once an extension is taken up, "
+        "else its End Date) within the Settings' exit notice warning months and no exit "
+        "decision is recorded in the Exit sheet; raised until the notice deadline, exit "
+        "notice months before the end.",
+        NORMAL),
+    FlagSpec(
+        "POST_CONTRACT_REVIEW_DUE", AMBER, "calendar",
+        "Strategy 3.0: a contract concluding (re-tender, decommission or terminate decided, "
+        "no extension available, or ended or terminated) whose end is within the Settings' "
+        "post-contract review months before or after the as-of date, with no post-contract "
+        "review date in the Exit sheet.",
+        NORMAL),
+    FlagSpec(
+        "DISPUTE_MEETING_OVERDUE", RED, "calendar",
+        "Strategy 5.2: an open formal dispute with a written notice date and no meeting "
+        "held within the Settings' dispute meeting working days of it (weekends and "
+        "England and Wales bank holidays skipped; the last day is on time).",
+        FORMAL),
+    FlagSpec(
+        "DISPUTE_ACTION_PLAN_OVERDUE", AMBER, "calendar",
+        "Strategy 5.1 and 5.2: an open dispute's agreed action plan is past its completion "
+        "date and no outcome is recorded.",
+        FORMAL),
+    FlagSpec(
+        "AUDIT_OVERDUE", AMBER, "calendar",
+        "Strategy 3.1: no audit in the Settings' audit interval months before the as-of "
+        "date (counted from the last audit held, or from the contract's start).",
+        NORMAL),
+    FlagSpec(
+        "AUDIT_LIMIT", AMBER, "calendar",
+        "Strategy 3.1 expects no more than one audit a year: two audits (held or planned) "
+        "less than the audit interval months apart, the later one within that interval "
+        "before the as-of date or still to come.",
+        MONITOR),
+    FlagSpec(
+        "CHECKLIST_EXPIRED", AMBER, "calendar",
+        "A checklist item in place expires within the Settings' checklist warning days (a "
+        "warning); or has expired; or was requested (or is missing) and not received by its "
+        "due date.",
+        NORMAL,
+        "Red, and raise with the provider in writing (5.1), once the item has expired or is "
+        "past its due date."),
+    FlagSpec(
+        "GOVERNANCE_NO_DEPUTY", AMBER, "governance",
+        "Strategy 4.0: an active or mobilising contract has no deputy officer in the "
+        "register (or the lead officer is named as deputy).",
+        NORMAL),
 )
 
 BY_CODE = {spec.code: spec for spec in CATALOGUE}

@@ -94,9 +94,16 @@ def _dispute_evidence(data: "QuarterData", d: "Dispute", ref: str) -> str:
     return text
 
 
+# Flags about the office's own duties (exit planning, audits, a deputy officer), not the
+# provider's performance: a dispute with the provider is never their next step.
+OFFICE_DUTIES = frozenset({"EXIT_NOTICE_DUE", "EXIT_NOTICE_OVERDUE", "POST_CONTRACT_REVIEW_DUE",
+                           "AUDIT_OVERDUE", "AUDIT_LIMIT", "GOVERNANCE_NO_DEPUTY"})
+
+
 def follow_disputes(data: "QuarterData", flags: list[Flag]) -> list[Flag]:
     """``flags`` with the action of each flag on a contract with an open dispute replaced by
-    the next stage of that dispute (Monitor flags are left alone)."""
+    the next stage of that dispute (Monitor flags and the office's own duties are left
+    alone)."""
     out = []
     cache: dict[str, tuple] = {}
     for f in flags:
@@ -104,7 +111,8 @@ def follow_disputes(data: "QuarterData", flags: list[Flag]) -> list[Flag]:
             d = open_dispute(data, f.contract_id)
             cache[f.contract_id] = (d, dispute_ref(data, d)) if d else (None, None)
         d, ref = cache[f.contract_id]
-        if d is None or is_dispute_action(f.action) or ACTION_RANK[f.action] < ACTION_RANK[NORMAL]:
+        if (d is None or is_dispute_action(f.action) or f.code in OFFICE_DUTIES
+                or ACTION_RANK[f.action] < ACTION_RANK[NORMAL]):
             out.append(f)
             continue
         significant = ACTION_RANK[f.action] >= ACTION_RANK[IMMEDIATE]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 
@@ -52,6 +53,9 @@ class ReturnWorkbook:
     tables: dict[str, TableRead]  # table name → TableRead (absent if not found)
     date1904: bool = False
     notes: list[str] = field(default_factory=list)  # reader remarks (e.g. table found by header)
+    # Every worksheet's values with coordinates (intake.sheet_values), read on first call:
+    # what a feedback workbook re-creates. None for a workbook built in code without it.
+    sheet_values: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def kind(self) -> str | None:

@@ -42,6 +42,7 @@ from ..templates.contract import (CONTRACT_FIELDS, CONTRACT_SHEET, KINDS, META_K
 from ..findings import Finding, Level
 from .model import Cell, ReturnWorkbook, TableRead
 from .package import Package, PackageError, TableDef, parse_cell_name, read_structure
+from .sheet_values import SheetValues, collect
 from .safety import (DEFAULT_MAX_BYTES, MAX_STRUCTURE_BYTES, SafetyVerdict, check_bytes,
                      load_bounded)
 
@@ -104,11 +105,18 @@ def read_return_bytes(data: bytes, *, path: str, name: str | None = None) -> Ret
     metadata = _read_metadata(book, notes)
     contract_fields, sign_off = _read_contract_sheet(book, pkg, notes)
     tables = _read_tables(book, pkg, _kinds(metadata, pkg), notes)
+    values: list[SheetValues] = []
+
+    def sheet_values() -> SheetValues:  # read on first use (feedback, TEXT_TOO_LONG), once
+        if not values:
+            values.append(collect(book.worksheets, book.states, book.rows_of))
+        return values[0]
+
     return ReturnWorkbook(
         path=path, name=name or Path(path).name, sha256=hashlib.sha256(data).hexdigest(),
         size=len(data), sheet_names=pkg.sheet_names, metadata=metadata,
         contract_fields=contract_fields, sign_off=sign_off, tables=tables,
-        date1904=pkg.date1904, notes=notes)
+        date1904=pkg.date1904, notes=notes, sheet_values=sheet_values)
 
 
 # --- the package and its sheets --------------------------------------------------------------
@@ -203,17 +211,26 @@ class _Book:
 
     def sheet(self, name: str) -> _Sheet:
         if name not in self._cache:
-            try:
-                sh = self._cal.get_sheet_by_name(name)
-                start = sh.start
-                rows = sh.to_python(skip_empty_area=True) if start else []
-            except BaseException as exc:
-                if not _calamine_failed(exc):
-                    raise
-                raise ReadFailure(f"its sheet '{name}' is damaged") from None
-            r0, c0 = start if start else (0, 0)
-            self._cache[name] = _Sheet(name, rows, r0, c0)
+            self._cache[name] = self._read(name)
         return self._cache[name]
+
+    def rows_of(self, name: str) -> tuple[list[list], int, int]:
+        """(rows, r0, c0) of a sheet, for ``sheet_values``: a sheet the validator read
+        comes from the cache, any other is read without being kept."""
+        sheet = self._cache.get(name) or self._read(name)
+        return sheet.rows, sheet.r0, sheet.c0
+
+    def _read(self, name: str) -> _Sheet:
+        try:
+            sh = self._cal.get_sheet_by_name(name)
+            start = sh.start
+            rows = sh.to_python(skip_empty_area=True) if start else []
+        except BaseException as exc:
+            if not _calamine_failed(exc):
+                raise
+            raise ReadFailure(f"its sheet '{name}' is damaged") from None
+        r0, c0 = start if start else (0, 0)
+        return _Sheet(name, rows, r0, c0)
 
 
 def _norm(value) -> str:
@@ -318,13 +335,14 @@ def _read_tables(book: _Book, pkg: Package, kinds: list[str], notes: list[str]
 
 def _read_by_definition(t: TableContract, tdef: TableDef, sheet: _Sheet, notes: list[str]
                         ) -> TableRead:
-    if tdef.header_rows > 0:
+    has_header = tdef.header_rows > 0 or _first_row_repeats_names(tdef, sheet)
+    if has_header:
         header_row, first_data = tdef.first_row, tdef.first_row + 1
     else:  # header row switched off: names from the definition, data from the first row
         header_row, first_data = tdef.first_row - 1, tdef.first_row
     # Columns typed just right of the table (LibreOffice does not extend tables) count too.
     last_col = tdef.last_col
-    while tdef.header_rows > 0 and sheet.value(header_row, last_col + 1) is not None:
+    while has_header and sheet.value(header_row, last_col + 1) is not None:
         last_col += 1
     headers = []
     for c in range(tdef.first_col, last_col + 1):
@@ -338,6 +356,17 @@ def _read_by_definition(t: TableContract, tdef: TableDef, sheet: _Sheet, notes: 
     last_row = tdef.last_row - tdef.totals_rows
     return _read_rows(t, sheet, max(header_row, 0), first_data, headers, "table", notes,
                       table_end=last_row, has_totals=tdef.totals_rows > 0)
+
+
+def _first_row_repeats_names(tdef: TableDef, sheet: _Sheet) -> bool:
+    """True when a table defined without a header row (headerRowCount="0") has its
+    column names in its first row, as some JavaScript spreadsheet libraries save tables:
+    that row is then its header, not data."""
+    if tdef.header_rows > 0 or not tdef.columns:
+        return False
+    first = [sheet.value(tdef.first_row, tdef.first_col + i) for i in range(len(tdef.columns))]
+    return all(v is not None and _norm(v) == _norm(name)
+               for v, name in zip(first, tdef.columns))
 
 
 def _header_score(t: TableContract, items: list[tuple[int, object]]) -> int:

@@ -1,5 +1,10 @@
 """Open the ledger: SQLite in WAL mode, foreign keys on, a busy timeout, ordered migrations.
 
+On a network share (NFS, SMB/CIFS ...) WAL is unsafe (it needs shared memory that network
+file systems do not provide), so there the ledger uses SQLite's rollback journal with
+exclusive locking: one process at a time, which the workspace lock already ensures for
+writers. ``journal_plan`` says which, for ``status``.
+
 Migrations are the ``schema_v<N>.sql`` files beside this module, applied in order of N
 inside one transaction each; ``schema_version`` holds the highest applied. A ledger made
 by a newer cm-excel (a higher version than this one knows) is refused rather than guessed at.
@@ -10,6 +15,7 @@ interleave half-written submissions: the second waits (busy timeout) or fails cl
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from contextlib import contextmanager
@@ -20,6 +26,53 @@ from ..errors import WorkspaceError
 SCHEMA_DIR = Path(__file__).parent
 BUSY_TIMEOUT_MS = 30_000
 _MIGRATION_RE = re.compile(r"^schema_v(\d+)\.sql$")
+MOUNTS = Path("/proc/mounts")  # Linux: what is mounted where, and its file-system type
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "smb", "afs", "ncpfs", "9p",
+                       "fuse.sshfs", "sshfs", "glusterfs", "fuse.glusterfs", "ceph", "lustre",
+                       "davfs", "fuse.davfs2", "gpfs", "coda", "ocfs2", "gfs2", "beegfs"}
+
+
+def network_filesystem(path: str | Path) -> str | None:
+    """The kind of network share ``path`` (a file or folder, existing or not) lies on, e.g.
+    "nfs4", "cifs" or "network drive"; None on a local disk or when it cannot be told."""
+    path = Path(path)
+    text = str(path)
+    if os.name == "nt":  # pragma: no cover - Windows only
+        if text.startswith(("\\\\", "//")):
+            return "network share (UNC path)"
+        try:
+            import ctypes
+
+            drive = os.path.splitdrive(os.path.abspath(text))[0] + "\\"
+            if ctypes.windll.kernel32.GetDriveTypeW(drive) == 4:  # DRIVE_REMOTE
+                return "network drive"
+        except (AttributeError, OSError):
+            pass
+        return None
+    try:
+        table = MOUNTS.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    where = os.path.realpath(path if path.is_dir() else path.parent)
+    best, kind = "", None
+    for line in table.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+        inside = where == point or where.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, parts[2]
+    return kind if kind in NETWORK_FILESYSTEMS else None
+
+
+def journal_plan(path: str | Path) -> str:
+    """How the ledger at ``path`` is journalled, in words for ``status``."""
+    share = network_filesystem(path)
+    if share:
+        return (f"rollback journal with exclusive locking (the workspace is on a network "
+                f"share: {share}; WAL is unsafe there)")
+    return "write-ahead log (WAL), on a local disk"
 
 
 def migrations() -> list[tuple[int, Path]]:
@@ -56,6 +109,19 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
                                    timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
         raise WorkspaceError(f"{path}: cannot open the ledger ({exc})") from exc
+    try:
+        return _prepare(conn, path, readonly)
+    except sqlite3.Error as exc:
+        conn.close()
+        from ..environment import environment_failure
+
+        failure = environment_failure(exc, ledger=path)  # a full disk, a read-only folder
+        if failure is not None:
+            raise failure from exc
+        raise
+
+
+def _prepare(conn: sqlite3.Connection, path: Path, readonly: bool) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -63,8 +129,13 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
         _check_not_newer(conn, path)
         return conn
     # WAL lets readers (validate, status) run while an ingest writes. On a file system
-    # where WAL cannot work SQLite keeps its rollback journal; that is still safe.
-    conn.execute("PRAGMA journal_mode = WAL")
+    # where WAL cannot work SQLite keeps its rollback journal; that is still safe. On a
+    # network share WAL is unsafe: the rollback journal, and one process at a time.
+    if network_filesystem(path):
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("PRAGMA journal_mode = DELETE")
+    else:
+        conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     migrate(conn, path)
     return conn

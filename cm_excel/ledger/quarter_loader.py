@@ -129,6 +129,7 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         history_periods=tuple(period.shift(-k) for k in range(history, 0, -1)),
         disputes=tuple(d for d in register.disputes if d.contract_id in ids),
         previous_returns=tuple(previous_returns), previous_in_ledger=previous_in_ledger,
+        register=register,
     )
 
 

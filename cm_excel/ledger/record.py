@@ -124,6 +124,18 @@ def set_feedback_path(conn: sqlite3.Connection, submission_id: int, feedback_pat
                      (feedback_path, submission_id))
 
 
+def forget_rejected(conn: sqlite3.Connection, submission_id: int) -> None:
+    """Delete a rejected submission and its findings: a file that no longer exists anywhere
+    (a half-copied file, since completed and accepted under the same name)."""
+    with transaction(conn):
+        row = conn.execute("SELECT status FROM submissions WHERE id = ?",
+                           (submission_id,)).fetchone()
+        if row is None or row["status"] != REJECTED:
+            raise ValueError(f"submission {submission_id} is not rejected")
+        conn.execute("DELETE FROM findings WHERE submission_id = ?", (submission_id,))
+        conn.execute("DELETE FROM submissions WHERE id = ?", (submission_id,))
+
+
 # --- pieces ---------------------------------------------------------------------------
 
 

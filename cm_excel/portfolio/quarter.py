@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 
 from .rag import cell_ref, variance_share
 from ..periods import Period
-from ..register.model import Contract, Dispute, Settings
+from ..register.model import Contract, Dispute, Register, Settings
 from ..templates.contract import COMPLAINTS, FINANCIAL_RETURN, INCIDENTS, TableContract
 
 # Return statuses, as shown to SMG.
@@ -312,6 +312,9 @@ class QuarterData:
     disputes: tuple[Dispute, ...] = ()  # the register's Disputes rows of active contracts
     previous_returns: tuple[ReturnStatus, ...] = ()  # the quarter before, per contract and kind
     previous_in_ledger: bool = False  # the ledger holds any submission for the quarter before
+    # The register the quarter was read against: the calendar and governance flags read its
+    # exit plans, audits, disputes and checklist (None: those flags are not computed).
+    register: Register | None = field(default=None, compare=False, repr=False)
 
     def disputes_of(self, contract_id: str) -> list[Dispute]:
         return [d for d in self.disputes if d.contract_id == contract_id]

@@ -105,6 +105,13 @@ class Dispute:
     status: str
     summary: str | None
     row: int = 0
+    # Optional trailing columns (older registers without them still read).
+    action_plan_due: date | None = None  # when the agreed action plan is to be completed
+    outcome: str | None = None  # what the action plan achieved, once it is done
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,7 @@ class ChecklistItem:
     status: str
     expiry_date: date | None
     row: int = 0
+    due_date: date | None = None  # optional column: when a requested item is due back
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,9 @@ class Settings:
     post_contract_review_months: int = 3
     audit_interval_months: int = 12
     dispute_meeting_working_days: int = 10
+    stp_window_days: int = 30
+    checklist_warning_days: int = 60
+    contract_meeting_working_days: int = 15
     max_file_size_mb: float = 20
     protective_marking: str = "OFFICIAL-SENSITIVE"
     office_name: str = "Office of the Police and Crime Commissioner"

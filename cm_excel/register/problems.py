@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 # Stable codes. One per kind of mistake a person can make in register.xlsx.
 UNREADABLE = "REGISTER_UNREADABLE"  # not an .xlsx workbook at all
+DAMAGED = "REGISTER_DAMAGED"  # an .xlsx cut short or broken (an interrupted copy or save)
+BEING_SAVED = "REGISTER_OPEN_IN_EXCEL"  # missing, with Excel's ~$ owner file beside it
 MISSING_SHEET = "MISSING_SHEET"
 MISSING_COLUMN = "MISSING_COLUMN"
 DUPLICATE_CONTRACT = "DUPLICATE_CONTRACT_ID"

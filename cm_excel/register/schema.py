@@ -38,6 +38,9 @@ class Column:
     required: bool = True
     choices: tuple[str, ...] = ()
     width: int = 16
+    # A column added after registers were first issued: a register without it still reads
+    # (every row takes the blank value), so only trailing columns are ever optional.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,9 @@ DISPUTES = SheetSpec("Disputes", (
     Column("Meeting Date", "meeting_date", DATE, required=False, width=12),
     Column("Status", "status", ENUM, choices=DISPUTE_STATUSES, width=10),
     Column("Summary", "summary", required=False, width=60),
+    Column("Action Plan Completion Date", "action_plan_due", DATE, required=False, width=16,
+           optional=True),
+    Column("Outcome", "outcome", required=False, width=40, optional=True),
 ))
 
 CHECKLIST = SheetSpec("Checklist", (
@@ -128,6 +134,7 @@ CHECKLIST = SheetSpec("Checklist", (
     Column("Item", "item", width=40),
     Column("Status", "status", ENUM, choices=CHECKLIST_STATUSES, width=14),
     Column("Expiry Date", "expiry_date", DATE, required=False, width=12),
+    Column("Due Date", "due_date", DATE, required=False, width=12, optional=True),
 ))
 
 SETTINGS = SheetSpec("Settings", (
@@ -167,11 +174,17 @@ KNOBS = (
     Knob("Exit notice warning months", "exit_notice_warning_months", INT, 9,
          "EXIT_NOTICE_DUE is raised this many months before the end date when no exit decision is recorded."),
     Knob("Post-contract review months", "post_contract_review_months", INT, 3,
-         "Strategy 3.0: a post-contract review is due before the end date; flagged when fewer than this many months remain."),
+         "Strategy 3.0: a post-contract review is due before a contract concludes; POST_CONTRACT_REVIEW_DUE is raised from this many months before the end date until this many months after it while no review date is recorded."),
     Knob("Audit interval months", "audit_interval_months", INT, 12,
          "Strategy 3.1: an audit is expected at least once in this many months, and no more than one."),
     Knob("Dispute meeting working days", "dispute_meeting_working_days", INT, 10,
          "Strategy 5.2: a formal dispute meeting is held within this many working days of the written notice."),
+    Knob("Service transfer plan days", "stp_window_days", INT, 30,
+         "Strategy 6.0: after written notice the provider's Service Transfer Plan is expected within this many days, and the OPCC's approval within this many days of receiving it; later raises EXIT_NOTICE_OVERDUE."),
+    Knob("Checklist warning days", "checklist_warning_days", INT, 60,
+         "A checklist item expiring within this many days raises an Amber CHECKLIST_EXPIRED warning; Red once it has expired."),
+    Knob("Contract meeting working days", "contract_meeting_working_days", INT, 15,
+         "Strategy 4.0: each contract's quarterly meeting is due within this many working days of the return deadline (shown on the Calendar)."),
     Knob("Maximum return file size (MB)", "max_file_size_mb", NUMBER, 20,
          "Returns larger than this are refused before they are opened."),
     Knob("Protective marking", "protective_marking", TEXT, "OFFICIAL-SENSITIVE",

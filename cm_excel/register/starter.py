@@ -81,10 +81,13 @@ COLUMN_HELP: dict[tuple[str, str], str] = {
     ("Disputes", "Meeting Date"): "When the dispute meeting was held; due within 10 working days of the notice.",
     ("Disputes", "Status"): "open, resolved or closed.",
     ("Disputes", "Summary"): "What the dispute is about and what has been agreed.",
+    ("Disputes", "Action Plan Completion Date"): "When the agreed action plan is to be completed; past it with no Outcome raises DISPUTE_ACTION_PLAN_OVERDUE.",
+    ("Disputes", "Outcome"): "What the action plan achieved, once it is complete (strategy 5.1 and 5.2).",
     ("Checklist", "Contract ID"): "A Contract ID from the Contracts sheet.",
     ("Checklist", "Item"): "A document or check, such as an accreditation certificate or insurance.",
     ("Checklist", "Status"): "in place, requested, missing or not applicable.",
     ("Checklist", "Expiry Date"): "When it expires, if it does; an expired item raises CHECKLIST_EXPIRED.",
+    ("Checklist", "Due Date"): "For an item requested from the provider: when it is due; not received by then raises CHECKLIST_EXPIRED.",
     ("Settings", "Setting"): "The setting's name; keep the words as they are.",
     ("Settings", "Value"): "The value in force; change this one. Shares are typed as percentages, like 10%.",
     ("Settings", "Default"): "The value cm-excel uses when the row is missing.",
@@ -129,6 +132,7 @@ def write_starter_register(path: str | os.PathLike) -> Path:
         workbook = xlsxwriter.Workbook(str(tmp), {
             # Nothing typed here is ever turned into a formula, link or number behind our back.
             "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "in_memory": True,  # no temporary files in $TMPDIR for a killed run to leave
         })
         workbook.set_properties({
             "title": README_TITLE, "subject": "Contract management register",

@@ -11,7 +11,13 @@ so that every calendar flag has a case to show on 25 Nov 2026:
 - VS-001 was audited twice within 12 months (AUDIT_LIMIT); VS-006 not for over 12 months
   (AUDIT_OVERDUE);
 - VS-002's accreditation certificate expired on 31 Aug 2026 (CHECKLIST_EXPIRED), and its
-  48-hour contact target rises from 90% to 95% from 2026-27 Q3 (an SLA change);
+  48-hour contact target rises from 90% to 95% from 2026-27 Q3 (an SLA change); an
+  informal dispute's action plan was due on 30 Oct 2026 with no outcome recorded
+  (DISPUTE_ACTION_PLAN_OVERDUE);
+- VS-004 gave notice of re-tender; its Service Transfer Plan arrived on 2 Oct 2026 but has
+  not been approved within 30 days (EXIT_NOTICE_OVERDUE);
+- VS-006 is being decommissioned at the end of Jan 2027 with no post-contract review date
+  (POST_CONTRACT_REVIEW_DUE);
 - VS-007 is a larger contract shared with two neighbouring offices.
 
 The demo and tests reuse these records; ``starter.py`` writes them.
@@ -68,7 +74,7 @@ STARTER_CONTRACTS: tuple[Contract, ...] = (
               "Farah Iqbal, farah.iqbal@unity-hca.example",
               "Daniel Brooks (Chief Officer), daniel.brooks@unity-hca.example",
               "Sian Parry", "Priya Shah", 46_500, 240,
-              "2024-04-01", "2028-03-31", None),
+              "2024-04-01", "2027-01-31", None),
     _contract("VS-007", "Specialist counselling for survivors of sexual violence "
               "(shared with Surrey and Sussex OPCCs; this office is lead commissioner)",
               "Southern Counselling Partnership",
@@ -297,7 +303,10 @@ STARTER_AUDITS: tuple[Audit, ...] = (
 
 STARTER_EXITS: tuple[ExitPlan, ...] = (
     ExitPlan("VS-001", "extend", _d("2026-09-25"), None, None, None),
-    ExitPlan("VS-004", "re-tender", _d("2026-09-15"), _d("2026-11-02"), None, _d("2027-07-15")),
+    ExitPlan("VS-004", "re-tender", _d("2026-09-15"), _d("2026-10-02"), None, _d("2027-07-15")),
+    # Decommissioned: the community hate crime service moves to the hub (VS-001) in 2027.
+    ExitPlan("VS-006", "decommission", _d("2026-07-20"), _d("2026-08-10"), _d("2026-08-24"),
+             None),
 )
 
 STARTER_DISPUTES: tuple[Dispute, ...] = (
@@ -308,6 +317,11 @@ STARTER_DISPUTES: tuple[Dispute, ...] = (
             "open",
             "High-risk referrals not contacted within one working day in Q1 and Q2; the "
             "recovery plan was not delivered. Dispute meeting still to be arranged."),
+    Dispute("VS-002", _d("2026-07-20"), "informal", "Action plan agreed", None,
+            _d("2026-07-29"), "open",
+            "ISVA accreditation renewal and 48-hour contact counting; action plan agreed at "
+            "the Q1 contract meeting.",
+            action_plan_due=_d("2026-10-30")),
 )
 
 STARTER_CHECKLIST: tuple[ChecklistItem, ...] = tuple(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 from . import problems as P
@@ -29,12 +30,14 @@ _MAX_UNPACKED_BYTES = 200 * 2**20
 
 def open_workbook(path: Path, found: FoundProblems):
     """The openpyxl workbook, or None after recording one REGISTER_UNREADABLE problem."""
-    def unreadable(why: str):
-        found.items.append(RegisterProblem(P.UNREADABLE, found.file, "", 0, "", why))
+    def unreadable(why: str, code: str = P.UNREADABLE):
+        found.items.append(RegisterProblem(code, found.file, "", 0, "", why))
 
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        if excel_owner_file(path).exists():
+            return unreadable(being_saved(path), P.BEING_SAVED)
         return unreadable("there is no such file; run 'cm-excel init' to create a starter "
                           "register")
     except OSError as exc:
@@ -43,6 +46,8 @@ def open_workbook(path: Path, found: FoundProblems):
     if data.startswith(_OLE_MAGIC):
         return unreadable("this file is a legacy .xls workbook or is password-protected; save "
                           "it in Excel as an Excel Workbook (.xlsx) without a password")
+    if data.startswith(b"PK\x03\x04") and not zipfile.is_zipfile(io.BytesIO(data)):
+        return unreadable(DAMAGED_ADVICE, P.DAMAGED)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return unreadable("this file is not an Excel workbook (.xlsx); save the register as an "
                           "Excel Workbook (.xlsx)")
@@ -61,10 +66,28 @@ def open_workbook(path: Path, found: FoundProblems):
             # openpyxl warns about extensions it does not keep (slicers, some validations).
             warnings.simplefilter("ignore")
             return load_workbook(io.BytesIO(data), data_only=True)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:  # a cut-short or broken zip
+        return unreadable(f"{DAMAGED_ADVICE} ({type(exc).__name__})", P.DAMAGED)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
         return unreadable(f"this file is not a readable Excel workbook (.xlsx) "
                           f"({type(exc).__name__}); "
                           "open it in Excel and save it again as an Excel Workbook (.xlsx)")
+
+
+DAMAGED_ADVICE = ("this workbook is damaged (cut short or broken, as by an interrupted copy or "
+                  "save); restore the last good copy (from a backup or the file's previous "
+                  "versions) and try again")
+
+
+def excel_owner_file(path: Path) -> Path:
+    """``~$register.xlsx``: the owner file Excel keeps beside a workbook it has open."""
+    return path.with_name("~$" + path.name)
+
+
+def being_saved(path: Path) -> str:
+    return (f"the register is open or being saved in Excel ({excel_owner_file(path).name} is "
+            "beside where it should be); wait for Excel to finish saving, or close it, and "
+            "try again")
 
 
 def _header_key(value) -> str:
@@ -128,8 +151,10 @@ def read_sheet(workbook, spec: SheetSpec, found: FoundProblems) -> SheetRows:
         if not is_blank(value):
             where.setdefault(_header_key(value), c)
     positions = {col.field: where.get(_header_key(col.header)) for col in spec.columns}
-    sheet.missing = {f for f, c in positions.items() if c is None}
-    if len(sheet.missing) == len(spec.columns):
+    # An optional column (added in a later version) may be absent: its rows read as blank.
+    sheet.missing = {col.field for col in spec.columns
+                     if positions[col.field] is None and not col.optional}
+    if all(c is None for c in positions.values()):
         found.add(P.MISSING_COLUMN, sheet, header_row, None,
                   f"no header row found; row {header_row} must hold the headers: "
                   f"{', '.join(spec.headers)}")

@@ -24,6 +24,8 @@ from ..portfolio.provisional import provisional_note
 from ..portfolio.quarter import QuarterData
 from ..ledger.quarter_loader import load_quarter
 from .quarterly import workbook_name, write_quarterly
+from ..crashpoints import crashpoint
+from ..lock import workspace_lock
 
 SCHEMA = Path(__file__).resolve().parent.parent / "ledger" / "schema_v1.sql"
 
@@ -121,12 +123,20 @@ def consolidate_quarter(workspace: Workspace, register: Register, period: Period
     """Write the quarter's SMG workbook and cover note into ``outbox/``; say what they hold.
 
     Same ledger, register and ``as_of`` → the same workbook, cell for cell.
-    Raises WorkspaceError when an output cannot be replaced (open in Excel).
+    Raises WorkspaceError when an output cannot be replaced (open in Excel), or when another
+    run holds the workspace: the ledger is read and the outputs written under the workspace
+    lock, so an older run can never publish its workbook over a newer one's.
     """
     def say(text: str) -> None:
         if progress:
             progress("consolidate.stage", text=text)
 
+    with workspace_lock(workspace):  # the outputs match the ledger they were built from
+        return _consolidate_locked(workspace, register, period, as_of=as_of, say=say)
+
+
+def _consolidate_locked(workspace: Workspace, register: Register, period: Period, *,
+                        as_of: date, say: Callable[[str], None]) -> ConsolidationResult:
     settings = register.settings
     say(f"Consolidating {period.describe()} as of {as_of.isoformat()}")
     data = load(workspace, register, period, as_of)
@@ -136,7 +146,9 @@ def consolidate_quarter(workspace: Workspace, register: Register, period: Period
 
     outbox = workspace.outbox
     book = outbox / workbook_name(period)
+    crashpoint("consolidate.before_workbook")
     write_quarterly(data, flags, book, settings=settings)
+    crashpoint("consolidate.before_cover")
     cover = outbox / cover_name(period)
     write_cover(data, flags, cover, workbook_name=book.name, settings=settings,
                 workspace_root=workspace.root)

@@ -2,7 +2,8 @@
 
 The template is ``workbook_templates/smg_quarterly_cover.html.j2``; an office copy in
 ``<workspace>/workbook_templates/`` wins over the shipped one. Autoescaping is on, so a
-provider's text (an incident description, a file name) can never become markup.
+provider's text (an incident description, a file name) can never become markup; and every
+value printed passes ``excel_text.clean_text``, so no control character reaches the page.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from ..atomic import write_text_atomic
 from ..flags import ACTION_RANK, FORMAL, Flag, contract_overview, group_issues
 from ..register.model import Settings
 from ..portfolio.provisional import provisional_note
 from ..portfolio.quarter import QuarterData
+from ..excel_text import clean_text
 from .xlsx_style import GREY, RAG_COLOURS
 
 TEMPLATE_NAME = "smg_quarterly_cover.html.j2"
@@ -32,6 +35,13 @@ def template_path(workspace_root=None) -> Path:
     from ..resources import office_file
 
     return office_file(TEMPLATE_NAME, workspace_root)
+
+
+def _printable(value):
+    """Jinja2's finalize: text loses its control characters (our own markup is kept)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean_text(value)
+    return value
 
 
 def _day(d) -> str:
@@ -112,10 +122,12 @@ def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
 
 def render_cover(data: QuarterData, flags: list[Flag], *, workbook_name: str,
                  settings: Settings, workspace_root=None) -> str:
+    from ..resources import office_loader
+
     path = template_path(workspace_root)
-    env = Environment(loader=FileSystemLoader(str(path.parent)), autoescape=True,
+    env = Environment(loader=office_loader(path.parent), autoescape=True,
                       undefined=StrictUndefined, keep_trailing_newline=True,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_printable)
     template = env.get_template(path.name)
     return template.render(**cover_context(data, flags, workbook_name=workbook_name,
                                            settings=settings))

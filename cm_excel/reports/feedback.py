@@ -5,50 +5,55 @@
 to a contract with confidence) holds:
 
 - a **Problems** sheet first: Level, Code, Sheet, Cell, What is wrong, What to do;
-- then a values-only copy of the sheets of the return the provider sent (never the hidden
-  ``_meta`` sheet, never anything but that one file), each cell concerned filled red
-  (error) or amber (query, warning) with a comment saying what is wrong.
+- then the sheets of the return the provider sent, re-created from the values the engine
+  read (``intake.sheet_values``: the same bytes it checked and hashed, never the file opened
+  again), each cell concerned filled red (error) or amber (query, warning) with a comment
+  saying what is wrong. Never the hidden ``_meta`` sheet, never anything but that one file.
 
-Nothing a provider typed becomes a formula here: the copy is loaded with cached values
-only (no formulas survive), and any text starting with ``=``, ``+``, ``-`` or ``@`` is
-kept as text. External links are dropped when loading. The file is written atomically.
+The workbook holds only what cm-excel puts there: values. Nothing of the provider's file is
+carried (no formulas, conditional formats, data validations, defined names, hyperlinks,
+merged cells, comments, pictures or links), and nothing a provider typed becomes a formula:
+text is written as text, cleaned of control characters and cut to Excel's cell limit
+(``excel_text``). Its cost is bounded by counts (``sheet_values`` limits, ``MAX_LISTED``,
+``MAX_MARKED``), whatever the file holds. The same return gives the same bytes: the
+workbook is dated by the quarter, not by the clock. It is written atomically.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.cell import coordinate_from_string, range_boundaries
-from openpyxl.worksheet.hyperlink import Hyperlink
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
-from ..atomic import atomic_path, make_reproducible
+from ..atomic import atomic_path
 from ..errors import WorkspaceError
-from ..templates.contract import META_SHEET
+from ..excel_text import cell_text
 from ..findings import LEVEL_ORDER, Finding, Level, sort_key
 from ..validation.result import ValidationResult
 from ..workspace import Workspace
+from .xlsx_style import WORKBOOK_OPTIONS, CleanWorkbook
 
 PROBLEMS_SHEET = "Problems"
 PROBLEM_HEADERS = ("Level", "Code", "Sheet", "Cell", "What is wrong", "What to do")
-HEADER_ROW = 5  # rows 1-3 say what this workbook is; row 5 heads the problem list
+HEADER_ROW = 5  # rows 1-4 say what this workbook is; row 5 heads the problem list
 LEVEL_WORDS = {Level.ERROR: "Error", Level.QUERY: "Query", Level.WARNING: "Warning"}
 # Excel's own "Bad" and "Neutral" fills, so the colours read as Excel users expect.
-FILLS = {Level.ERROR: PatternFill("solid", fgColor="FFC7CE"),
-         Level.QUERY: PatternFill("solid", fgColor="FFEB9C"),
-         Level.WARNING: PatternFill("solid", fgColor="FFEB9C")}
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+FILLS = {Level.ERROR: "#FFC7CE", Level.QUERY: "#FFEB9C", Level.WARNING: "#FFEB9C"}
+HEADER_FILL = "#1F4E78"
 WIDTHS = (18, 26, 16, 8, 70, 60)  # Level, Code, Sheet, Cell, What is wrong, What to do
-RISKY_START = ("=", "+", "-", "@")
+COPY_WIDTH = 16  # columns of the re-created sheets
+MAX_LISTED = 5_000  # problems listed on the Problems sheet
 MAX_MARKED_CELLS = 500  # a finding on a huge range marks its first cells only
+MAX_MARKED = 5_000  # cells marked in all
+NUMBER_FORMATS = {datetime: "d mmm yyyy hh:mm", date: "d mmm yyyy", time: "hh:mm:ss",
+                  timedelta: "[h]:mm:ss"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9 _.()-]+")
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,30}")
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 
 
 def needs_feedback(result: ValidationResult) -> bool:
@@ -83,166 +88,224 @@ def feedback_path(workspace: Workspace, result: ValidationResult) -> Path:
 
 
 def write_feedback(result: ValidationResult, target: str | Path, *,
-                   source: str | Path | None = None) -> Path:
+                   copy_sheets: bool = True) -> Path:
     """Write the feedback workbook for ``result`` to ``target`` atomically; return the path.
 
-    ``source`` is the provider's file to copy and mark up (usually ``result.path``); None,
-    or a file that cannot be loaded, gives a workbook with the Problems sheet alone.
+    The provider's sheets are re-created from ``result.sheet_values`` (the values read from
+    their file) when ``copy_sheets`` and those values are there; otherwise the workbook holds
+    the Problems sheet alone. Raises WorkspaceError when the target is locked (open in Excel).
     """
     target = Path(target)
-    findings = sorted(result.findings, key=sort_key)
-    if source is not None:
+    values = None
+    if copy_sheets and result.sheet_values is not None:
         try:
-            return _write(result, findings, target, source)
-        except WorkspaceError:
-            raise  # the target is locked (open in Excel): the caller decides
-        except Exception:  # something in their file openpyxl cannot write back: list only
-            pass
-    return _write(result, findings, target, None)
+            values = result.sheet_values()
+        except Exception:  # their sheets could not be read after all: list the problems only
+            values = None
+    if values is not None and not values.sheets:
+        values = None
+    try:
+        return _write(result, target, values)
+    except WorkspaceError:
+        raise  # the target is locked (open in Excel): the caller decides
+    except Exception:  # something in their values we cannot write: the problems alone
+        if values is None:
+            raise
+        return _write(result, target, None)
 
 
-def _write(result: ValidationResult, findings: list[Finding], target: Path, source) -> Path:
-    wb, copied = _their_return(source)
-    ws = wb.create_sheet(_free_title(wb, PROBLEMS_SHEET), 0)
-    _problems_sheet(ws, result, findings, copied, set(wb.sheetnames))
-    if copied:
-        _mark_cells(wb, findings)
-    for sheet in wb.worksheets:
-        sheet.sheet_view.tabSelected = sheet is ws
-    wb.active = 0
-    wb.properties.creator = "cm-excel"
-    wb.properties.lastModifiedBy = "cm-excel"
-    wb.properties.title = _clean(f"Feedback on {result.file}")[:250]
+def _write(result: ValidationResult, target: Path, values) -> Path:
     # Dated by the quarter, not the clock, so the same return gives the same feedback file.
-    stamp = datetime.combine(result.period.end, time()) if result.period else None
-    wb.properties.created = stamp or datetime(2000, 1, 1)
+    stamp = datetime.combine(result.period.end, time()) if result.period else datetime(2000, 1, 1)
     with atomic_path(target) as tmp:
-        wb.save(tmp)
-        make_reproducible(tmp, stamp)
+        wb = CleanWorkbook(str(tmp), dict(WORKBOOK_OPTIONS, in_memory=True))
+        _Feedback(wb, result, values).write()
+        wb.set_properties({"title": cell_text(f"Feedback on {result.file}")[:250],
+                           "author": "cm-excel", "created": stamp})
+        wb.close()
     return target
 
 
-# --- their return ---------------------------------------------------------------------------
+class _Feedback:
+    """One feedback workbook being written."""
+
+    def __init__(self, wb, result: ValidationResult, values):
+        self.wb, self.result, self.values = wb, result, values
+        self.findings = sorted(result.findings, key=sort_key)
+        self._formats: dict[tuple, object] = {}
+        self.names: dict[str, str] = {}  # their sheet name → its name here
+        if values is not None:
+            taken = {PROBLEMS_SHEET.casefold()}
+            for grid in values.sheets:
+                self.names[grid.name] = _unique_sheet_name(grid.name, taken)
+
+    def fmt(self, *, fill: str | None = None, number: str | None = None, **props):
+        key = (fill, number, tuple(sorted(props.items())))
+        if key not in self._formats:
+            spec = {"valign": "top", **props}
+            if fill:
+                spec.update(pattern=1, bg_color=fill)
+            if number:
+                spec["num_format"] = number
+            self._formats[key] = self.wb.add_format(spec)
+        return self._formats[key]
+
+    def write(self) -> None:
+        problems = self.wb.add_worksheet(PROBLEMS_SHEET)
+        self._problems(problems)
+        if self.values is not None:
+            marks = self._marks()
+            for grid in self.values.sheets:
+                self._their_sheet(grid, marks.get(grid.name, {}))
+        problems.activate()
+
+    # --- the Problems sheet ----------------------------------------------------------------
+
+    def _problems(self, ws) -> None:
+        result, findings, copied = self.result, self.findings, self.values is not None
+        what = " · ".join(p for p in (result.contract_id, result.provider,
+                                      f"{result.kind} return" if result.kind else None,
+                                      result.period.label if result.period else None) if p)
+        verdict = ("Rejected: please correct the errors (and explain any queries) and send the "
+                   "return again." if result.status == "rejected" else
+                   "Accepted: please read the queries and warnings below; no need to send it "
+                   "again unless a figure is wrong.")
+        guide = ("Correct your original return, not this copy. On the sheets after this one, "
+                 "cells with a problem are filled red (error) or amber (query or warning); "
+                 "hover over a cell to read its comment." if copied else
+                 "Your file could not be opened as a workbook, so only the problems are listed.")
+        ws.write_string(0, 0, f"Feedback on {result.file}", self.fmt(bold=True, font_size=14))
+        ws.write_string(1, 0, f"{what}. {verdict}" if what else verdict, self.fmt(bold=True))
+        ws.write_string(2, 0, guide)
+        if copied and not self.values.complete:
+            ws.write_string(3, 0, self._partial_note(), self.fmt(italic=True))
+
+        head = HEADER_ROW - 1
+        header = self.fmt(bold=True, font_color="#FFFFFF", fill=HEADER_FILL)
+        for col, text in enumerate(PROBLEM_HEADERS):
+            ws.write_string(head, col, text, header)
+        wrap, top = self.fmt(text_wrap=True), self.fmt()
+        link = self.fmt(font_color="#0563C1", underline=1)
+        listed = findings[:MAX_LISTED]
+        for row, f in enumerate(listed, start=head + 1):
+            word = LEVEL_WORDS[f.level] + (" (explained)" if f.explained else "")
+            ws.write_string(row, 0, word, self.fmt(fill=FILLS[f.level]))
+            ws.write_string(row, 1, f.code, top)
+            ws.write_string(row, 2, f.sheet or "", top)
+            first = _first_cell(f.cell)
+            if copied and f.sheet in self.names and first:
+                quoted = self.names[f.sheet].replace("'", "''")
+                ws.write_url(row, 3, f"internal:'{quoted}'!{first}", link, string=f.cell)
+            else:
+                ws.write_string(row, 3, f.cell or "", top)
+            ws.write_string(row, 4, f.message, wrap)
+            ws.write_string(row, 5, f.action or "", wrap)
+            # Row heights are set because not every program grows a wrapped row by itself.
+            lines = max(_lines(f.message, WIDTHS[4]), _lines(f.action or "", WIDTHS[5]))
+            ws.set_row(row, 15 * lines)
+        last = head + max(len(listed), 1)
+        if not findings:
+            ws.write_string(head + 1, 0, "No problems found.")
+        elif len(findings) > len(listed):
+            last += 1
+            ws.write_string(last, 0, f"... and {len(findings) - len(listed):,} more problems "
+                                     "of the same kinds; correct those above and check the "
+                                     "return again.", self.fmt(italic=True))
+        ws.autofilter(head, 0, last, len(PROBLEM_HEADERS) - 1)
+        ws.freeze_panes(head + 1, 0)
+        for col, width in enumerate(WIDTHS):
+            ws.set_column(col, col, width)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(head)
+
+    def _partial_note(self) -> str:
+        parts = [f"'{g.name}' has {g.total:,} filled cells; its first {len(g.cells):,} are "
+                 "copied here" for g in self.values.sheets if not g.complete]
+        if self.values.skipped_sheets:
+            parts.append(f"{len(self.values.skipped_sheets):,} more sheet(s) are not copied")
+        return ("Only part of your return is copied: " + "; ".join(parts)
+                + ". Every problem is still listed below.")
+
+    # --- their sheets ---------------------------------------------------------------------
+
+    def _marks(self) -> dict[str, dict[tuple[int, int], list[Finding]]]:
+        """Sheet → (row, col) → findings there, for sheets that are copied."""
+        marks: dict[str, dict[tuple[int, int], list[Finding]]] = defaultdict(
+            lambda: defaultdict(list))
+        count = 0
+        for f in self.findings:
+            if f.sheet not in self.names:
+                continue
+            for rc in _cells_of(f.cell):
+                if rc not in marks[f.sheet] and count >= MAX_MARKED:
+                    continue
+                count += rc not in marks[f.sheet]
+                marks[f.sheet][rc].append(f)
+        return marks
+
+    def _their_sheet(self, grid, marks: dict[tuple[int, int], list[Finding]]) -> None:
+        ws = self.wb.add_worksheet(self.names[grid.name])
+        if grid.state != "visible":
+            ws.hide()
+        last_col = -1
+        for r, c, value in grid.cells:
+            found = marks.get((r, c))
+            self._put(ws, r, c, value, _worst(found) if found else None)
+            last_col = max(last_col, c)
+        kept = {(r, c) for r, c, _v in grid.cells} if marks else set()
+        for (r, c), here in sorted(marks.items()):
+            if (r, c) not in kept:  # a blank cell, or one beyond what was copied
+                value = next((f.value for f in here if _first_cell(f.cell) ==
+                              xl_rowcol_to_cell(r, c) and f.value is not None), None)
+                self._put(ws, r, c, value if grid.total > len(grid.cells) else None,
+                          _worst(here))
+            ws.write_comment(r, c, _comment(here), {
+                "author": "cm-excel", "x_scale": 2.2,
+                "y_scale": min(1 + sum(len(f.message) for f in here) / 160, 6)})
+            last_col = max(last_col, c)
+        if last_col >= 0:
+            ws.set_column(0, last_col, COPY_WIDTH)
+
+    def _put(self, ws, r: int, c: int, value, level: Level | None) -> None:
+        fill = FILLS[level] if level is not None else None
+        kind = type(value)
+        if value is None:
+            if fill:
+                ws.write_blank(r, c, None, self.fmt(fill=fill))
+        elif kind is bool:
+            ws.write_boolean(r, c, value, self.fmt(fill=fill) if fill else None)
+        elif kind in (int, float) and math.isfinite(value):
+            ws.write_number(r, c, value, self.fmt(fill=fill) if fill else None)
+        elif kind in NUMBER_FORMATS:
+            try:
+                ws.write_datetime(r, c, value, self.fmt(fill=fill, number=NUMBER_FORMATS[kind]))
+            except (ValueError, TypeError, OverflowError):  # outside Excel's dates
+                ws.write_string(r, c, str(value), self.fmt(fill=fill) if fill else None)
+        else:
+            ws.write_string(r, c, str(value), self.fmt(fill=fill) if fill else None)
 
 
-def _their_return(source) -> tuple[Workbook, bool]:
-    """(workbook, True) holding the provider's sheets as values, or (empty workbook, False)."""
-    if source is None or not Path(source).is_file():
-        return _empty(), False
-    try:
-        # data_only: cached values instead of formulas; keep_links=False: external links
-        # are neither kept nor followed. openpyxl parses with defusedxml when installed.
-        wb = load_workbook(source, data_only=True, keep_links=False, keep_vba=False,
-                           rich_text=False)
-    except Exception:  # a file the validator could read but openpyxl cannot: no copy
-        return _empty(), False
-    for sheet in list(wb.worksheets) + list(getattr(wb, "chartsheets", [])):
-        if sheet.title.lower() == META_SHEET.lower():
-            wb.remove(sheet)
-    _drop_dangling_names(wb)
-    for sheet in wb.worksheets:
-        if sheet.sheet_state == "veryHidden":
-            sheet.sheet_state = "hidden"
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":  # cannot happen with data_only; never keep one
-                    cell.value = None
-                elif isinstance(cell.value, str) and cell.value.startswith(RISKY_START):
-                    cell.data_type = "s"
-    if not wb.worksheets:
-        return _empty(), False
-    return wb, True
+def _worst(findings: list[Finding]) -> Level:
+    return min((f.level for f in findings), key=LEVEL_ORDER.__getitem__)
 
 
-def _empty() -> Workbook:
-    wb = Workbook()
-    wb.remove(wb.active)
-    return wb
+def _comment(findings: list[Finding]) -> str:
+    return cell_text("\n\n".join(
+        f"{LEVEL_WORDS[f.level]} {f.code}: {f.message}"
+        + (f"\nWhat to do: {f.action}" if f.action else "") for f in findings))
 
 
-def _drop_dangling_names(wb) -> None:
-    """Remove defined names, print settings and validations that pointed at ``_meta``."""
-    meta = META_SHEET.lower()
-
-    def dangling(text) -> bool:
-        return isinstance(text, str) and meta in text.lower()
-
-    for name in [n for n, d in wb.defined_names.items() if dangling(d.attr_text)]:
-        del wb.defined_names[name]
-    for sheet in wb.worksheets:
-        for name in [n for n, d in sheet.defined_names.items() if dangling(d.attr_text)]:
-            del sheet.defined_names[name]
-        validations = sheet.data_validations.dataValidation
-        sheet.data_validations.dataValidation = [
-            dv for dv in validations if not (dangling(dv.formula1) or dangling(dv.formula2))]
-
-
-def _free_title(wb, wanted: str) -> str:
-    if wanted not in wb.sheetnames:
-        return wanted
-    taken = wb[wanted]
-    n = 1
-    while f"{wanted} ({n})" in wb.sheetnames:
+def _unique_sheet_name(name: str, taken: set[str]) -> str:
+    """A name Excel accepts (31 characters, none of []:*?/\\), unique, never "Problems"."""
+    base = _SHEET_NAME_BAD.sub("_", name).strip("'")[:31] or "Sheet"
+    candidate, n = base, 1
+    while candidate.casefold() in taken:
+        suffix = f" ({n})"
+        candidate = base[:31 - len(suffix)] + suffix
         n += 1
-    taken.title = f"{wanted} ({n})"  # theirs moves aside; ours keeps the documented name
-    return wanted
-
-
-# --- the Problems sheet -----------------------------------------------------------------------
-
-
-def _problems_sheet(ws, result: ValidationResult, findings: list[Finding], copied: bool,
-                    sheets: set[str]) -> None:
-    rejected = result.status == "rejected"
-    what = " · ".join(p for p in (result.contract_id, result.provider,
-                                  f"{result.kind} return" if result.kind else None,
-                                  result.period.label if result.period else None) if p)
-    _text(ws, 1, 1, f"Feedback on {result.file}").font = Font(bold=True, size=14)
-    verdict = ("Rejected: please correct the errors (and explain any queries) and send the "
-               "return again." if rejected else
-               "Accepted: please read the queries and warnings below; no need to send it again "
-               "unless a figure is wrong.")
-    _text(ws, 2, 1, f"{what}. {verdict}" if what else verdict).font = Font(bold=True)
-    guide = ("Correct your original return, not this copy. On the sheets after this one, cells "
-             "with a problem are filled red (error) or amber (query or warning); hover over a "
-             "cell to read its comment." if copied else
-             "Your file could not be opened as a workbook, so only the problems are listed.")
-    _text(ws, 3, 1, guide).alignment = Alignment(wrap_text=False)
-
-    for col, header in enumerate(PROBLEM_HEADERS, start=1):
-        c = _text(ws, HEADER_ROW, col, header)
-        c.font = Font(bold=True, color="FFFFFF")
-        c.fill = HEADER_FILL
-    for row, f in enumerate(findings, start=HEADER_ROW + 1):
-        word = LEVEL_WORDS[f.level] + (" (explained)" if f.explained else "")
-        level_cell = _text(ws, row, 1, word)
-        level_cell.fill = FILLS[f.level]
-        _text(ws, row, 2, f.code)
-        _text(ws, row, 3, f.sheet or "")
-        cell = _text(ws, row, 4, f.cell or "")
-        if copied and f.sheet in sheets and _first_cell(f.cell):
-            quoted = f.sheet.replace("'", "''")
-            cell.hyperlink = Hyperlink(ref=cell.coordinate,
-                                       location=f"'{quoted}'!{_first_cell(f.cell)}")
-            cell.font = Font(color="0563C1", underline="single")
-        _text(ws, row, 5, f.message)
-        _text(ws, row, 6, f.action or "")
-        for col in (1, 2, 3, 4, 5, 6):
-            ws.cell(row, col).alignment = Alignment(wrap_text=col >= 5, vertical="top")
-        # Row heights are set because not every program grows a wrapped row by itself.
-        lines = max(_lines(f.message, WIDTHS[4]), _lines(f.action or "", WIDTHS[5]))
-        ws.row_dimensions[row].height = 15 * lines
-    if not findings:
-        _text(ws, HEADER_ROW + 1, 1, "No problems found.")
-    last = HEADER_ROW + max(len(findings), 1)
-    ws.auto_filter.ref = f"A{HEADER_ROW}:F{last}"
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    for col, width in zip("ABCDEF", WIDTHS):
-        ws.column_dimensions[col].width = width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    taken.add(candidate.casefold())
+    return candidate
 
 
 def _lines(text: str, width: int) -> int:
@@ -251,76 +314,27 @@ def _lines(text: str, width: int) -> int:
     return max(1, sum(-(-max(len(part), 1) // per_line) for part in text.split("\n")))
 
 
-def _text(ws, row: int, col: int, value: str):
-    """Write text that stays text, whatever it starts with (never a formula)."""
-    cell = ws.cell(row=row, column=col)
-    cell.value = _clean(value)
-    cell.data_type = "s"
-    return cell
+_A1 = re.compile(r"^[A-Za-z]{1,3}[0-9]{1,7}$")
 
 
-def _clean(text: str) -> str:
-    """Text XML can carry: control characters (a provider's stray tab or form feed, quoted
-    in a message) are replaced, and Excel's 32,767-character cell limit is respected."""
-    return ILLEGAL_CHARACTERS_RE.sub("?", str(text))[:32_000]
-
-
-# --- marking their cells ---------------------------------------------------------------------
-
-
-def _mark_cells(wb, findings: list[Finding]) -> None:
-    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for f in findings:
-        if f.sheet in wb.sheetnames and f.sheet != PROBLEMS_SHEET:
-            for ref in _cells_of(f.cell):
-                by_cell[(f.sheet, ref)].append(f)
-    for (sheet, ref), here in by_cell.items():
-        ws = wb[sheet]
-        cell = ws[ref]
-        worst = min((f.level for f in here), key=LEVEL_ORDER.__getitem__)
-        try:
-            cell.fill = FILLS[worst]
-        except AttributeError:  # a merged cell's hidden part
-            continue
-        text = "\n\n".join(
-            f"{LEVEL_WORDS[f.level]} {f.code}: {f.message}"
-            + (f"\nWhat to do: {f.action}" if f.action else "") for f in here)
-        if cell.comment is not None and cell.comment.text:
-            text += f"\n\n(Your note: {cell.comment.text})"
-        comment = Comment(_clean(text), "cm-excel")
-        comment.width, comment.height = 320, min(60 + 18 * text.count("\n") + len(text) // 3,
-                                                 600)
-        try:
-            cell.comment = comment
-        except AttributeError:
-            pass
-
-
-def _first_cell(ref: str) -> str | None:
+def _first_cell(ref: str | None) -> str | None:
     cells = _cells_of(ref, limit=1)
-    return cells[0] if cells else None
+    return xl_rowcol_to_cell(*cells[0]) if cells else None
 
 
-def _cells_of(ref: str, limit: int = MAX_MARKED_CELLS) -> list[str]:
-    """A1 references in ``ref`` (a cell or a range), row by row; [] if it is not one."""
-    ref = (ref or "").replace("$", "").strip()
-    if not ref:
+def _cells_of(ref: str | None, limit: int = MAX_MARKED_CELLS) -> list[tuple[int, int]]:
+    """Zero-based (row, col) of the cells in ``ref`` (a cell or a range), row by row; []
+    when it is not one."""
+    parts = (ref or "").replace("$", "").strip().split(":")
+    if not 1 <= len(parts) <= 2 or not all(_A1.match(p) for p in parts):
         return []
-    try:
-        if ":" not in ref:
-            coordinate_from_string(ref)
-            return [ref.upper()]
-        min_col, min_row, max_col, max_row = range_boundaries(ref)
-    except (ValueError, TypeError):
+    (r1, c1), (r2, c2) = (xl_cell_to_rowcol(p.upper()) for p in (parts[0], parts[-1]))
+    if max(r1, r2) > 1_048_575 or max(c1, c2) > 16_383:
         return []
-    if None in (min_col, min_row, max_col, max_row):
-        return []
-    from openpyxl.utils import get_column_letter
-
     out = []
-    for r in range(min_row, max_row + 1):
-        for c in range(min_col, max_col + 1):
-            out.append(f"{get_column_letter(c)}{r}")
+    for r in range(min(r1, r2), max(r1, r2) + 1):
+        for c in range(min(c1, c2), max(c1, c2) + 1):
+            out.append((r, c))
             if len(out) >= limit:
                 return out
     return out

@@ -1,15 +1,15 @@
 """The quarterly SMG workbook: ``outbox/SMG_Quarterly_<FY>_<Q>.xlsx``.
 
 Sheets, in order: Summary, Contracts, KPIs, Finance, Risk Flags, Incidents & Complaints,
-Returns, Sources, Rules. Rows are sorted (contract, then register or catalogue order), the
+Returns, Calendar, Sources, Rules. Rows are sorted (contract, then register or catalogue order), the
 document's created date comes from as-of, and nothing depends on the clock, so the same
 ledger and as-of give the same cells. Every sheet's layout puts its title in row 1, a
 subtitle in row 2 and its (first) table header in row 3 (``quarterly_layout``).
 
 This module knows the sheet order; each sheet is drawn by a writer in
 ``quarterly_overview`` (Summary, Contracts), ``quarterly_performance`` (KPIs, Finance),
-``quarterly_records`` (Risk Flags, Incidents & Complaints, Returns, Sources) or
-``quarterly_rules`` (Rules).
+``quarterly_records`` (Risk Flags, Incidents & Complaints, Returns, Sources),
+``quarterly_calendar`` (Calendar) or ``quarterly_rules`` (Rules).
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from __future__ import annotations
 from datetime import datetime, time
 from pathlib import Path
 
-from xlsxwriter import Workbook
-
 from ..atomic import atomic_path
 from ..flags import Flag, contract_overview
 from ..register.model import Settings
 from ..portfolio.quarter import QuarterData
+from .quarterly_calendar import write_calendar
 from .quarterly_layout import HEADER_ROW, SheetContext
 from .quarterly_overview import write_contracts, write_summary
 from .quarterly_performance import write_finance, write_kpis
@@ -30,7 +29,7 @@ from .quarterly_records import (
     RISK_FLAG_HEADERS, write_incidents, write_returns, write_risk_flags, write_sources,
 )
 from .quarterly_rules import write_rules
-from .xlsx_style import WORKBOOK_OPTIONS, Styles
+from .xlsx_style import WORKBOOK_OPTIONS, CleanWorkbook, Styles
 
 # (sheet name, its writer), in workbook order. Formats are created as the sheets are
 # written, so this order also fixes the workbook's bytes.
@@ -42,6 +41,7 @@ SHEET_WRITERS = (
     ("Risk Flags", write_risk_flags),
     ("Incidents & Complaints", write_incidents),
     ("Returns", write_returns),
+    ("Calendar", write_calendar),
     ("Sources", write_sources),
     ("Rules", write_rules),
 )
@@ -63,7 +63,7 @@ def write_quarterly(data: QuarterData, flags: list[Flag], path, *, settings: Set
     path = Path(path)
     overview = contract_overview(data, flags)
     with atomic_path(path) as tmp:
-        wb = Workbook(str(tmp), dict(WORKBOOK_OPTIONS))
+        wb = CleanWorkbook(str(tmp), dict(WORKBOOK_OPTIONS))
         ctx = SheetContext(data, flags, overview, settings, Styles(wb))
         for _, write in SHEET_WRITERS:
             write(wb, ctx)

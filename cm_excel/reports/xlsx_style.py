@@ -2,6 +2,8 @@
 
 - RAG and severity are always a word in a coloured cell, never colour alone.
 - Text is always written with ``write_string``: a provider's ``=HYPERLINK(...)`` stays text.
+- Every string cell, however written, passes ``excel_text.cell_text`` first (``CleanWorkbook``):
+  no control characters, nothing over Excel's 32,767-character limit (cut with a marker).
 - Every sheet prints landscape on A4, fit to one page wide, with its title and header rows
   repeated and a footer carrying the period, the page number and the protective marking.
 """
@@ -13,6 +15,8 @@ from datetime import date, datetime, time
 
 from xlsxwriter.utility import xl_col_to_name
 
+from ..excel_text import CleanWorkbook, CleanWorksheet  # noqa: F401  (the writers' workbook)
+
 FONT = "Arial"  # metric-compatible fonts exist wherever LibreOffice runs (Liberation Sans)
 FONT_SIZE = 10
 
@@ -20,6 +24,7 @@ WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_numbers": False,
     "strings_to_urls": False,
+    "in_memory": True,  # no temporary files in $TMPDIR for a killed run to leave behind
 }
 
 # Word → (fill, font colour). Excel's own "good / neutral / bad" colours.

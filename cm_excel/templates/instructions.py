@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import jinja2
 
 from ..errors import WorkspaceError
-from ..resources import office_file
+from ..resources import office_file, office_loader
 from . import contract as tc
 from .content import TemplateContent
 
@@ -119,7 +119,7 @@ def render(content: TemplateContent, *, office_name: str, settings,
     """
     path = office_file(instructions_file(content.kind), workspace_root)
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(path.parent)),
+        loader=office_loader(path.parent),  # UTF-8, UTF-8 with BOM or ANSI (cp1252)
         undefined=jinja2.StrictUndefined,  # a misspelt name fails loudly, not as blank text
         trim_blocks=True, lstrip_blocks=True, autoescape=False,
     )

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, fields, replace
 
 from ..errors import WorkspaceError
-from ..resources import office_file
+from ..resources import office_file, read_office_text
 
 STYLE_FILE = "template_style.json"
 
@@ -63,7 +63,7 @@ def load_style(workspace_root: str | os.PathLike | None = None) -> TemplateStyle
     """
     path = office_file(STYLE_FILE, workspace_root)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_office_text(path))
     except (OSError, ValueError) as exc:
         raise WorkspaceError(f"{path}: cannot be read as JSON ({exc})") from exc
     if not isinstance(data, dict):

@@ -28,6 +28,7 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from ..atomic import atomic_path
+from ..excel_text import CleanWorkbook
 from ..periods import Period
 from ..register.model import Register, Settings
 from . import contract as tc
@@ -221,10 +222,11 @@ class _Builder:
                  settings: Settings, office_name: str, lines: list[instr.Line]):
         self.c, self.style, self.settings = content, style, settings
         self.office_name, self.lines = office_name, lines
-        self.wb = xlsxwriter.Workbook(str(path), {
+        self.wb = CleanWorkbook(str(path), {
             # Provider-facing text from the register is written as text, never as a
             # formula, number or link, whatever it starts with.
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+            "in_memory": True,  # no temporary files in $TMPDIR for a killed run to leave
             "default_format_properties": {"font_name": style.font_name,
                                           "font_size": style.font_size},
             # Pixel metrics of the default font (Arial 10: 17px rows, 64px columns).

@@ -6,6 +6,7 @@ The ledger records exactly these values; consolidation reads them back from the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..periods import Period
@@ -65,6 +66,8 @@ class ValidationResult:
     risks: list[dict[str, Any]] = field(default_factory=list)
     improvements: list[dict[str, Any]] = field(default_factory=list)
     sign_off: dict[str, Any] = field(default_factory=dict)  # prepared_by, approved_by, signoff_date
+    # The return's own values with coordinates (ReturnWorkbook.sheet_values), for feedback.
+    sheet_values: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def status(self) -> str:

@@ -107,6 +107,13 @@ _RULES = (
          "A number or date was typed as text; it was understood and read as shown.",
          "{what} was typed as text, {value}; we read it as {expected}.",
          "Nothing to do if we read it right; next time type plain numbers or dates."),
+    Rule("TEXT_TOO_LONG", Q, "values",
+         "A cell holds more than the 32,767 characters an Excel cell can hold; outputs show "
+         "it cut short, with a marker.",
+         "This cell holds {value}, more than the 32,767 an Excel cell can hold, so what we "
+         "show of it is cut short.",
+         "Shorten the text (keep long explanations in a separate document) and send the "
+         "return again."),
     # --- performance KPIs ------------------------------------------------------------------
     Rule("KPI_MANDATORY_MISSING", E, "performance",
          "A KPI the SLA makes mandatory has no row in the PerformanceReturn table.",

@@ -21,6 +21,7 @@ from .checks_performance import check_kpis
 from .checks_records import check_records
 from .checks_signoff import check_sign_off
 from .checks_tamper import check_tamper
+from .checks_text import check_text_length
 from ..findings import sort_key
 from .result import History, NoHistory, ValidationResult
 
@@ -40,7 +41,8 @@ def validate_return(wb: ReturnWorkbook, register: Register, history: History = N
     unexpectedly is reported as CHECK_FAILED (an error) rather than stopping the run.
     """
     ctx = Context(wb=wb, register=register, history=history, received_at=received_at)
-    result = ValidationResult(file=wb.name, path=wb.path, sha256=wb.sha256)
+    result = ValidationResult(file=wb.name, path=wb.path, sha256=wb.sha256,
+                              sheet_values=wb.sheet_values)
 
     def run(name, check, *args, default=None):
         try:
@@ -66,6 +68,7 @@ def validate_return(wb: ReturnWorkbook, register: Register, history: History = N
         result.lines = run("financial", check_financial, default=[])
         run("cost per user", plausibility.check_cost_per_user_spend, result.lines)
     result.sign_off = run("sign-off", check_sign_off, default={}) or {}
+    run("text length", check_text_length)
 
     result.contract_id = ctx.contract_id
     result.provider = ctx.provider
