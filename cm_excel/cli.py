@@ -456,8 +456,9 @@ def _year_of(obj: Context, year: str | None) -> int:
 @cli.command()
 @click.option("--year", metavar="YYYY", help="Financial year, e.g. 2026 for 2026-27 "
               "(default: the year of the latest ended quarter).")
+@click.option("--pdf", is_flag=True, help="Also write a PDF of the workbook (needs LibreOffice).")
 @click.pass_obj
-def annual(obj: Context, year):
+def annual(obj: Context, year, pdf):
     """Write the annual SMG workbook and cover note to outbox/ from the ledger.
 
     Each KPI by quarter and for the year (by its annual aggregation), the financial outturn,

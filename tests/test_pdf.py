@@ -37,3 +37,12 @@ def test_consolidate_pdf_writes_the_smg_pdf(ws):
     pdf = ws.outbox / "SMG_Quarterly_2026-27_Q2.pdf"
     assert pdf.read_bytes().startswith(b"%PDF-")
     assert f"PDF: {pdf}" in done.output
+
+
+def test_annual_pdf_writes_the_annual_pdf(ws):
+    write_starter_register(ws.register_path)
+    done = CliRunner().invoke(cli, ["--workspace", str(ws.root), "--as-of", "2027-05-10",
+                                    "annual", "--year", "2026", "--pdf"])
+    assert done.exit_code == 0, done.output
+    pdf = ws.outbox / "SMG_Annual_2026-27.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
