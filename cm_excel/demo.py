@@ -234,7 +234,8 @@ def _records(contract: Contract, period: Period, rng, problems, is_current: bool
     incidents = [{"Date": mid + timedelta(days=3), "Description": "Case file sent to the wrong "
                   "internal team; retrieved the same day.", "Clients Affected": 1,
                   "Estimated Cost (£)": 0, "Harm Caused": "N", "Provider Negligence": "N",
-                  "Reputational Risk": "N", "Action Taken": "Staff reminded of the procedure."}]
+                  "Reputational Risk": "N", "Action Taken": "Staff reminded of the procedure.",
+                  "Category": "Other"}]
     if is_current and contract.contract_id == problems.incident:
         affected = int(contract.client_group_size * 0.12) + 1
         incidents.append({
@@ -242,7 +243,8 @@ def _records(contract: Contract, period: Period, rng, problems, is_current: bool
             "Description": "Case management system outage for nine days; callbacks missed.",
             "Clients Affected": affected, "Estimated Cost (£)": 4800, "Harm Caused": "N",
             "Provider Negligence": "N", "Reputational Risk": "Y",
-            "Action Taken": "Manual triage list; supplier escalation; victims re-contacted."})
+            "Action Taken": "Manual triage list; supplier escalation; victims re-contacted.",
+            "Category": "Service failure"})
     if rng.random() < 0.5 or is_current:
         tables["Incidents"] = incidents
     return tables
