@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .catalogue import BY_CODE, CATALOGUE, ORDER, FlagSpec
+from .cost_per_user import cost_per_user_mismatch
 from .finance import finance_overspend, finance_underspend, forecast_over_value
+from .incidents import incident_data_breach, incident_reported_late, incident_safeguarding
 from .kpi import kpi_amber, kpi_missing, kpi_red, kpi_red_consecutive
 from .model import (
     ACTION_MEANING, ACTION_RANK, ACTIONS, AMBER, FORMAL, IMMEDIATE, INFORMAL, MONITOR, NORMAL, RED,
@@ -37,6 +39,11 @@ RULES = (
     return_missing,
     return_rejected,
     return_late,
+    # What providers report: incidents SMG sees whatever their size; computed VS25.
+    incident_safeguarding,
+    incident_data_breach,
+    incident_reported_late,
+    cost_per_user_mismatch,
 )
 
 

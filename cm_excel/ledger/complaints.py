@@ -26,10 +26,10 @@ def words(text: Any) -> str:
 def match(record: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]]):
     """The candidate complaint ``record`` repeats, or None. Candidates are ledger rows or
     dicts with date_received, category and summary; the first exact match wins."""
-    candidates = [c for c in candidates if c["date_received"] == record.get("date_received")]
+    candidates = [c for c in candidates if c["date_received"] == record["date_received"]]
     if not candidates:
         return None
-    category, summary = words(record.get("category")), words(record.get("summary"))
+    category, summary = words(record["category"]), words(record["summary"])
     for c in candidates:
         if words(c["category"]) == category and words(c["summary"]) == summary:
             return c
