@@ -33,9 +33,11 @@ def _words(text) -> str:
 
 
 def _size(inc: "Incident") -> str:
-    return (f"{number(inc.clients_affected) if inc.clients_affected is not None else 'unknown'}"
-            f" clients affected, estimated cost "
-            f"{money(inc.estimated_cost) if inc.estimated_cost is not None else 'unknown'}")
+    n = inc.clients_affected
+    clients = ("clients affected not given" if n is None else
+               f"{number(n)} client{'' if n == 1 else 's'} affected")
+    cost = "not given" if inc.estimated_cost is None else money(inc.estimated_cost)
+    return f"{clients}, estimated cost {cost}"
 
 
 def _by_category(data: "QuarterData", code: str, category: str, what: str) -> Iterator[Flag]:

@@ -3,9 +3,9 @@
 A complaint received in one quarter is often resolved in a later one; the provider then
 repeats its row (same date received, category and summary) with the outcome. That row is
 an *update* of the earlier one, not a new complaint. Matching is on the date received plus
-the words of the category and summary (case and spacing ignored); when the words were
-retyped, a single earlier complaint of the same contract, date and category (or date and
-summary) still matches. Anything less certain is treated as a different complaint.
+the words of the category and summary (case and spacing ignored); failing that, the one
+earlier complaint of that date with the same summary (recategorised), or else the one with
+the same category (summary retyped). Anything less certain is a different complaint.
 """
 
 from __future__ import annotations
@@ -33,10 +33,12 @@ def match(record: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]]):
     for c in candidates:
         if words(c["category"]) == category and words(c["summary"]) == summary:
             return c
-    for field, value in (("category", category), ("summary", summary)):
-        same = [c for c in candidates if words(c[field]) == value]
-        if len(same) == 1:
-            return same[0]
+    same_summary = [c for c in candidates if words(c["summary"]) == summary]
+    if len(same_summary) == 1:
+        return same_summary[0]  # recategorised
+    same_category = [c for c in candidates if words(c["category"]) == category]
+    if not same_summary and len(same_category) == 1:
+        return same_category[0]  # summary retyped
     return None
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from pathlib import PurePosixPath, PureWindowsPath
 
 from . import complaints
-from ..portfolio.cost_per_user import with_computed_cost
+from ..portfolio.cost_per_user import COST_PER_USER_KPI, with_computed_cost
 from ..portfolio.rag import RED, cell_ref, rag
 from ..periods import Period, return_deadline, working_days_between
 from ..register.model import Contract, Register, SlaKpi
@@ -77,7 +77,7 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
     for contract in contracts:
         finance += _finance_lines(register, contract, period, accepted, fin_rows, used)
 
-    kpis = _with_computed_costs(contracts, kpis, finance)
+    kpis = _with_computed_costs(register, period, contracts, kpis, finance, accepted, fin_rows)
 
     perf_now = [accepted[(c.contract_id, period, PERFORMANCE)] for c in contracts
                 if (c.contract_id, period, PERFORMANCE) in accepted]
@@ -123,14 +123,28 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
     )
 
 
-def _with_computed_costs(contracts, kpis: list[KpiResult],
-                         finance: list[FinanceLine]) -> list[KpiResult]:
-    """Every contract's cost per victim supported worked out from its returns (VS25)."""
+def _with_computed_costs(register: Register, period: Period, contracts, kpis: list[KpiResult],
+                         finance: list[FinanceLine], accepted, fin_rows) -> list[KpiResult]:
+    """Every contract's cost per victim supported worked out from its returns (VS25), this
+    quarter and the previous ones shown beside it."""
     out: list[KpiResult] = []
     for contract in contracts:
         cid = contract.contract_id
+        earlier: dict[Period, float] = {}
+        for (c, p, kind), src in accepted.items():
+            rows = fin_rows.get(src.submission_id, [])
+            if c == cid and kind == FINANCIAL and p != period and rows \
+                    and all(r["quarter_actual"] is not None for r in rows):
+                earlier[p] = sum(r["quarter_actual"] for r in rows)
+
+        def thresholds(p: Period, cid=cid):
+            sla = next((s for s in register.sla_in_force(cid, p)
+                        if s.kpi_code == COST_PER_USER_KPI), None)
+            return (sla.target, sla.amber) if sla else (None, None)
+
         out += with_computed_cost([k for k in kpis if k.contract_id == cid],
-                                  [f for f in finance if f.contract_id == cid])
+                                  [f for f in finance if f.contract_id == cid],
+                                  earlier_spend=earlier, thresholds=thresholds)
     return out
 
 

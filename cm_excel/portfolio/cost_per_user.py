@@ -15,9 +15,11 @@ at consolidation are both the versions in force known.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Callable, Mapping
 
 from ..templates.contract import FINANCIAL_RETURN
-from .quarter import FinanceLine, KpiResult, column_letter
+from ..periods import Period
+from .quarter import FinanceLine, HistoryPoint, KpiResult, column_letter
 from .rag import RED, money, number, rag
 
 COST_PER_USER_KPI = "VS25"  # Cost per victim supported (gbp, ratio: spend / victims)
@@ -34,12 +36,16 @@ def computed_cost(kpis: list[KpiResult], finance: list[FinanceLine]) -> tuple[fl
     return sum(line.quarter_actual for line in finance), users.actual
 
 
-def with_computed_cost(kpis: list[KpiResult], finance: list[FinanceLine]) -> list[KpiResult]:
+def with_computed_cost(kpis: list[KpiResult], finance: list[FinanceLine], *,
+                       earlier_spend: Mapping[Period, float] | None = None,
+                       thresholds: Callable[[Period], tuple] | None = None) -> list[KpiResult]:
     """One contract's KPI results with VS25 worked out from the financial return and VS07.
 
     The VS25 row's numerator, denominator, actual and RAG become the computed ones;
     ``reported_actual`` keeps the provider's figure and ``computed_from`` says how. Without
-    both returns the row is left as reported.
+    both returns the row is left as reported. Previous quarters (the trend) are worked out
+    the same way from ``earlier_spend`` (period → the accepted financial return's quarter
+    spend) and VS07's history, judged against ``thresholds(period)`` (target, amber).
     """
     parts = computed_cost(kpis, finance)
     if parts is None:
@@ -51,6 +57,7 @@ def with_computed_cost(kpis: list[KpiResult], finance: list[FinanceLine]) -> lis
         if k.kpi_code != COST_PER_USER_KPI:
             out.append(k)
             continue
+        k = replace(k, history=_computed_history(k, users, earlier_spend or {}, thresholds))
         cost = spend / victims
         total_ref = _span(finance)
         words = (f"computed {money(cost)} = quarter spend {money(spend)} ({total_ref}) ÷ "
@@ -69,6 +76,21 @@ def with_computed_cost(kpis: list[KpiResult], finance: list[FinanceLine]) -> lis
         out.append(replace(k, numerator=spend, denominator=victims, actual=cost, rag=this_rag,
                            consecutive_red=run, reported_actual=k.actual, computed_from=words))
     return out
+
+
+def _computed_history(k: KpiResult, users: KpiResult, spend: Mapping[Period, float],
+                      thresholds) -> tuple[HistoryPoint, ...]:
+    victims = {p.period: p.actual for p in users.history}
+    points = []
+    for point in k.history:
+        total, count = spend.get(point.period), victims.get(point.period)
+        if total is None or not count or count <= 0:
+            points.append(point)
+            continue
+        target, amber = thresholds(point.period) if thresholds else (k.target, k.amber)
+        cost = total / count
+        points.append(replace(point, actual=cost, rag=rag(cost, target, amber, k.direction)))
+    return tuple(points)
 
 
 def mismatch(k: KpiResult) -> float | None:
