@@ -141,8 +141,8 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
 # The sheet's title line, above the table.
 TITLES = {
     "PerformanceReturn": "Performance against your KPIs",
-    "Incidents": "Incidents this quarter",
-    "Complaints": "Complaints received this quarter",
+    "Incidents": "Incidents this quarter (and earlier ones not yet reported)",
+    "Complaints": "Complaints this quarter (and outcomes of earlier ones)",
     "Risks": "Risks to the service",
     "Improvements": "Improvement plan",
     "FinancialReturn": "Spend against budget",
