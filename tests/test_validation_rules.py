@@ -423,6 +423,16 @@ def test_RECORD_REPORTED_LATE(tmp_path, register, day):
     assert [i["date"] for i in result.incidents] == [day.isoformat()]
 
 
+def test_incident_category_is_offered_not_forced(tmp_path, register):
+    odd = records_return(tmp_path, register, "Incidents", Category="Safeguarding concern")
+    result = check(odd, register)
+    assert_only(result, "RECORD_CHOICE_INVALID", W, where(odd, "Incidents", 0, "Category"))
+    assert result.incidents[0]["category"] == "Safeguarding concern"  # kept as typed
+    blank = records_return(tmp_path / "blank", register, "Incidents", Category=None)
+    result = check(blank, register)
+    assert result.findings == [] and result.incidents[0]["category"] is None
+
+
 def test_a_complaint_already_reported_updates_without_a_query(tmp_path, register):
     earlier = {"Date Received": date(2026, 8, 20), "Outcome": "Upheld",
                "Resolved Date": date(2026, 10, 15)}

@@ -41,7 +41,9 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
         Col("Provider Negligence", "provider_negligence", YN_COL),
         Col("Reputational Risk", "reputational_risk", YN_COL),
         Col("Action Taken", "action_taken"),
-        Col("Category", "category", CHOICE_COL, choices=tc.INCIDENT_CATEGORIES),
+        # Optional: a blank is "Not given" to SMG (as in a version 1 return), so a return
+        # is never sent back for it; a category not in the list is kept with a warning.
+        Col("Category", "category", CHOICE_COL, required=False, choices=tc.INCIDENT_CATEGORIES),
     ),
     "Complaints": (
         Col("Date Received", "date_received", DATE_COL, reported=True),
@@ -89,9 +91,6 @@ def check_records(ctx: Context) -> dict[str, list[dict[str, Any]]]:
     for name, cols in COLUMNS.items():
         table = ctx.wb.tables.get(name)
         out[name] = [] if table is None else [_record(ctx, table, row, cols) for row in table.rows]
-    for name, records in out.items():
-        for record in records:
-            _late(ctx, name, record)
     return out
 
 
@@ -106,17 +105,15 @@ def reporting_window(ctx: Context) -> tuple[date, date] | None:
     return min(earliest, period.start), period.end
 
 
-def _late(ctx: Context, table: str, record: dict[str, Any]) -> None:
+def _late(ctx: Context, table: str, record: dict[str, Any], col: Col, cell: Cell) -> None:
     """RECORD_REPORTED_LATE for a record dated before the quarter (inside the window)."""
-    key = {"Incidents": "date", "Complaints": "date_received"}.get(table)
-    if key is None or ctx.period is None or record.get(key) is None:
+    if ctx.period is None or record.get(col.key) is None:
         return
-    when = date.fromisoformat(record[key])
+    when = date.fromisoformat(record[col.key])
     window = reporting_window(ctx)
     if when >= ctx.period.start or when < window[0]:
         return  # in the quarter, or outside the window (RECORD_DATE_OUTSIDE_QUARTER said so)
-    header = "Date" if table == "Incidents" else "Date Received"
-    cell = Cell(when, record["sheet"], f"{_letter(table, header)}{record['row']}")
+    header = col.header
     if table == "Incidents":
         ctx.add("RECORD_REPORTED_LATE", cell, value=when, what="incident", header=header,
                 period=ctx.period.label, explain_in="Action Taken",
@@ -139,14 +136,10 @@ def reported_before(ctx: Context, record: dict[str, Any]) -> bool | None:
     return ask(ctx.contract.contract_id, ctx.period, record)
 
 
-def _letter(table: str, header: str) -> str:
-    index = tc.TABLES[table].headers.index(header)
-    return chr(65 + index)  # the records tables are narrower than 26 columns
-
-
 def _record(ctx: Context, table: TableRead, row: dict[str, Cell],
             cols: tuple[Col, ...]) -> dict[str, Any]:
     record: dict[str, Any] = {}
+    reported: tuple[Col, Cell] | None = None  # the date it happened or was received
     for col in cols:
         cell = cell_of(row, col.header, table)
         if cell.blank:
@@ -155,8 +148,12 @@ def _record(ctx: Context, table: TableRead, row: dict[str, Cell],
             record[col.key] = None
             continue
         record[col.key] = _value(ctx, table, cell, col)
+        if col.reported:
+            reported = (col, cell)
     record["sheet"] = table.sheet
     record["row"] = row_of(row)
+    if reported is not None:
+        _late(ctx, table.name, record, *reported)
     return record
 
 
