@@ -6,7 +6,8 @@ a received time (the file's modification time) before each quarter's ingest.
 
 The current quarter carries a handful of realistic problems that show off the engine:
 a red KPI (red last quarter too), an overspend, an incident affecting more than 10% of the
-client group, a late return, a return with validation errors, and a missing return.
+client group, a safeguarding incident reported a quarter late, a late return, a return with
+validation errors, and a missing return.
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ def _choose_problems(register: Register, current: Period) -> Problems:
     problems.notes += [
         f"{problems.overspend}: financial return about 25% over the quarter's budget",
         f"{problems.incident}: an incident affecting more than 10% of the client group",
+        f"{problems.incident}: a safeguarding incident of last quarter, first reported now",
         f"{problems.late}: performance return received after the deadline",
         f"{problems.invalid}: performance return with validation errors (rejected)",
         f"{problems.missing}: financial return not sent",
@@ -245,6 +247,15 @@ def _records(contract: Contract, period: Period, rng, problems, is_current: bool
             "Provider Negligence": "N", "Reputational Risk": "Y",
             "Action Taken": "Manual triage list; supplier escalation; victims re-contacted.",
             "Category": "Service failure"})
+    if is_current and contract.contract_id == problems.incident:
+        incidents.append({  # reported a quarter late: accepted, queried, flagged for SMG
+            "Date": period.start - timedelta(days=3),
+            "Description": "Disclosure about a child's safety not passed to children's services.",
+            "Clients Affected": 1, "Estimated Cost (£)": 0, "Harm Caused": "N",
+            "Provider Negligence": "Y", "Reputational Risk": "N",
+            "Action Taken": "Found in a case file audit this quarter; referred at once; "
+                            "safeguarding training repeated for the team.",
+            "Category": "Safeguarding"})
     if rng.random() < 0.5 or is_current:
         tables["Incidents"] = incidents
     return tables
