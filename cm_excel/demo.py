@@ -6,7 +6,8 @@ a received time (the file's modification time) before each quarter's ingest.
 
 The current quarter carries a handful of realistic problems that show off the engine:
 a red KPI (red last quarter too), an overspend, an incident affecting more than 10% of the
-client group, a late return, a return with validation errors, and a missing return.
+client group, a safeguarding incident reported a quarter late, a late return, a return with
+validation errors, and a missing return.
 """
 
 from __future__ import annotations
@@ -157,6 +158,7 @@ def _choose_problems(register: Register, current: Period) -> Problems:
     problems.notes += [
         f"{problems.overspend}: financial return about 25% over the quarter's budget",
         f"{problems.incident}: an incident affecting more than 10% of the client group",
+        f"{problems.incident}: a safeguarding incident of last quarter, first reported now",
         f"{problems.late}: performance return received after the deadline",
         f"{problems.invalid}: performance return with validation errors (rejected)",
         f"{problems.missing}: financial return not sent",
@@ -273,7 +275,8 @@ def _records(contract: Contract, period: Period, rng, problems, is_current: bool
     incidents = [{"Date": mid + timedelta(days=3), "Description": "Case file sent to the wrong "
                   "internal team; retrieved the same day.", "Clients Affected": 1,
                   "Estimated Cost (£)": 0, "Harm Caused": "N", "Provider Negligence": "N",
-                  "Reputational Risk": "N", "Action Taken": "Staff reminded of the procedure."}]
+                  "Reputational Risk": "N", "Action Taken": "Staff reminded of the procedure.",
+                  "Category": "Other"}]
     if is_current and contract.contract_id == problems.incident:
         affected = int(contract.client_group_size * 0.12) + 1
         incidents.append({
@@ -281,7 +284,17 @@ def _records(contract: Contract, period: Period, rng, problems, is_current: bool
             "Description": "Case management system outage for nine days; callbacks missed.",
             "Clients Affected": affected, "Estimated Cost (£)": 4800, "Harm Caused": "N",
             "Provider Negligence": "N", "Reputational Risk": "Y",
-            "Action Taken": "Manual triage list; supplier escalation; victims re-contacted."})
+            "Action Taken": "Manual triage list; supplier escalation; victims re-contacted.",
+            "Category": "Service failure"})
+    if is_current and contract.contract_id == problems.incident:
+        incidents.append({  # reported a quarter late: accepted, queried, flagged for SMG
+            "Date": period.start - timedelta(days=3),
+            "Description": "Disclosure about a child's safety not passed to children's services.",
+            "Clients Affected": 1, "Estimated Cost (£)": 0, "Harm Caused": "N",
+            "Provider Negligence": "Y", "Reputational Risk": "N",
+            "Action Taken": "Found in a case file audit this quarter; referred at once; "
+                            "safeguarding training repeated for the team.",
+            "Category": "Safeguarding"})
     if rng.random() < 0.5 or is_current:
         tables["Incidents"] = incidents
     return tables

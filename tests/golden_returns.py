@@ -23,7 +23,8 @@ Two quarters, each dropped and consolidated in turn.
 - VS-001 performance: CONTACT48 184/200 = 92.0% (target 90% before Q3), SUPPORTED 630,
   WAITDAYS 90/50 = 1.8, REFERRALS 1,200, SATISFY 4.2 → all Green.
 - VS-001 and VS-002 financial: every line on budget (quarter = annual ÷ 4, year to date =
-  annual ÷ 2, forecast = annual); FIN_YTD_UNCHECKED warnings (no Q1 return).
+  annual ÷ 2, forecast = annual); no Q1 return, but the ledger holds no earlier quarter of
+  the year for anyone (the workspace's first quarter): year to date unchecked, unsaid.
 - VS-002 performance: CONTACT48 150/200 = 75.0% (amber 80%) → KPI_RED; SUPPORTED 160;
   SATISFY 4.5; WAITDAYS 125/50 = 2.5 → KPI_AMBER.
 - VS-004: nothing → RETURN_MISSING twice.
@@ -164,12 +165,13 @@ VS001_INCIDENT = {  # just under both 10% thresholds: no flag
     "Date": date(2026, 11, 12), "Description": "Data breach: letters sent to wrong addresses",
     "Clients Affected": 899, "Estimated Cost (£)": 124_999, "Harm Caused": "N",
     "Provider Negligence": "N", "Reputational Risk": "N",
-    "Action Taken": "ICO informed; mail merge checks added"}
+    "Action Taken": "ICO informed; mail merge checks added",
+    "Category": "Other"}  # the provider's choice; category flags: test_golden_reports.py
 VS002_INCIDENT = {  # exactly 10% of the client group of 900
     "Date": date(2026, 12, 3), "Description": "Case system outage; appointments cancelled",
     "Clients Affected": 90, "Estimated Cost (£)": 2_500, "Harm Caused": "N",
     "Provider Negligence": "N", "Reputational Risk": "N",
-    "Action Taken": "Appointments rebooked within a week"}
+    "Action Taken": "Appointments rebooked within a week", "Category": "Service failure"}
 ISVA_EXPLANATION = "Agency cover for two vacant ISVA posts"
 
 

@@ -61,9 +61,13 @@ def test_demo_follows_the_escalation_ladder_one_line_per_issue(demo):
     issues = [line.strip() for line in lines[start + 1:] if line.startswith("    VS-")]
     names = [line.split(":")[0] for line in issues]
     planted = ["VS-001 VS02 Referrals successfully contacted", "VS-002 Spending above budget",
-               "VS-003 Incident on 20 Aug 2026 (Incidents row 7)", "VS-005 Performance return",
-               "VS-006 Financial return"]
-    assert [n for n in names if n in planted] == planted  # most serious first
+               "VS-003 Incident on 20 Aug 2026 (Incidents row 7)",
+               # issue 7 section 2: a safeguarding incident reported a quarter late (both its
+               # flags one line); VS25 computed from the returns: a mismatch, red for VS-002
+               "VS-003 Incident on 28 Jun 2026 (Incidents row 8)",
+               "VS-003 VS25 Cost per victim supported", "VS-002 VS25 Cost per victim supported",
+               "VS-005 Performance return", "VS-006 Financial return"]
+    assert set(planted) <= set(names) and names[0] == planted[0]  # the PCC's decision first
     assert issues[0].endswith("(SIGNIFICANT_FAILURE, KPI_RED_CONSECUTIVE, KPI_RED)")
     assert "register.xlsx Disputes row 3" in issues[names.index(planted[2])]
     # the office's own duties are never a step of a dispute with the provider

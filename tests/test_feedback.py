@@ -19,7 +19,7 @@ from cm_excel.reports.feedback import (HEADER_ROW, PROBLEM_HEADERS, PROBLEMS_SHE
 from cm_excel.findings import Finding, Level
 from cm_excel.validation.result import ValidationResult
 
-from builders import good_kpis
+from builders import good_kpis, good_lines
 from ingest_fixtures import NOW, drop, make_register, make_return
 
 RED, AMBER = "FFC7CE", "FFEB9C"
@@ -192,6 +192,10 @@ def test_another_providers_template_is_fed_back_as_unidentified(ws):
 
 
 def test_accepted_returns_get_feedback_only_with_queries_or_warnings(ws, register):
+    q2 = Period(2026, 2)  # VS-001's Q2 in the ledger: the year has started
+    drop(ws, name="vs001 q2.xlsx", contract_id="VS-001", kind="financial", period=q2,
+         lines=good_lines(register, "VS-001", q2))
+    pipeline.ingest(ws, register, now=NOW)
     drop(ws, name="clean.xlsx")
     drop(ws, name="noted.xlsx", contract_id="VS-002", kind="financial")  # YTD unchecked
     outs = {f.name: f for f in pipeline.ingest(ws, register, now=NOW).files}

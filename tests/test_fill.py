@@ -85,7 +85,7 @@ def test_more_records_than_blank_rows_extend_the_table(tmp_path):
     path = make_return(tmp_path, tables={"Incidents": many})
     wb = openpyxl.load_workbook(path)
     ws = wb[tc.INCIDENTS.sheet]
-    assert ws.tables["Incidents"].ref == f"A5:H{5 + len(many)}"
+    assert ws.tables["Incidents"].ref == f"A5:I{5 + len(many)}"
     headers, rows = table_cells(wb, "Incidents")
     assert [r[1].value for r in rows] == [f"Incident {i}" for i in range(len(many))]
     last = rows[-1]

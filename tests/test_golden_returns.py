@@ -160,11 +160,11 @@ def all_values(path) -> dict[str, list[list]]:
 def test_ingest_outcomes(run):
     q2 = [(f.name, str(f.outcome), f.version, f.errors, f.queries, f.warnings)
           for f in run.q2_report.files]
-    assert q2 == [  # no Q1 return in the ledger: FIN_YTD_UNCHECKED on each budget line
+    assert q2 == [  # first use: no Q1 return for anyone, so no FIN_YTD_UNCHECKED at all
         ("Horizon Q2 KPIs.xlsx", "accepted", 1, 0, 0, 0),
-        ("Horizon Q2 finance.xlsx", "accepted with queries or warnings", 1, 0, 0, 4),
+        ("Horizon Q2 finance.xlsx", "accepted", 1, 0, 0, 0),
         ("Safe Harbour Q2 performance.xlsx", "accepted", 1, 0, 0, 0),
-        ("Safe Harbour Q2 finance.xlsx", "accepted with queries or warnings", 1, 0, 0, 3),
+        ("Safe Harbour Q2 finance.xlsx", "accepted", 1, 0, 0, 0),
     ]
     q3 = [(f.name, str(f.outcome), f.version, f.superseded_version, f.restatements, f.errors,
            f.queries) for f in run.q3_report.files]
@@ -476,19 +476,20 @@ def test_finance_sheet(run, book):
 
 def test_incidents_sheet(run, book):
     sheet = book["Incidents & Complaints"]
-    rows = table(sheet, ("Contract ID", "Date", "Description"))
+    rows = table(sheet, ("Contract ID", "Date", "Category", "Description"))
     p1, p2 = run.archived("vs001_perf_v2"), run.archived("vs002_perf")
-    assert pick(rows, "Contract ID", "Date", "Clients Affected", "Estimated Cost (£)",
-                "Harm Caused", "Provider Negligence", "Reputational Risk",
-                "Significant Failure", "Evidence") == [
+    assert pick(rows, "Contract ID", "Date", "Category", "Clients Affected",
+                "Estimated Cost (£)", "Harm Caused", "Provider Negligence", "Reputational Risk",
+                "Significant Failure", "Note", "Evidence") == [
         # 899 < 900 (10% of 9,000) and £124,999 < £125,000 (10% of £1,250,000): not significant
-        ("VS-001", datetime(2026, 11, 12), 899, 124_999, "N", "N", "N", "No",
-         f"{p1} Incidents!A6:H6"),
-        ("VS-002", datetime(2026, 12, 3), 90, 2_500, "N", "N", "N", "Yes",
-         f"{p2} Incidents!A6:H6")]
+        ("VS-001", datetime(2026, 11, 12), "Other", 899, 124_999, "N", "N", "N", "No", None,
+         f"{p1} Incidents!A6:I6"),
+        ("VS-002", datetime(2026, 12, 3), "Service failure", 90, 2_500, "N", "N", "N", "Yes",
+         None, f"{p2} Incidents!A6:I6")]
     assert [r["Description"] for r in rows] == [g.VS001_INCIDENT["Description"],
                                                  g.VS002_INCIDENT["Description"]]
-    complaints_header = header_row(sheet, ("Contract ID", "Date Received", "Summary"))
+    complaints_header = header_row(sheet, ("Contract ID", "Date Received", "Category",
+                                           "Summary"))
     assert sheet.cell(complaints_header + 1, 1).value == "No complaints were reported this quarter."
 
 

@@ -59,8 +59,9 @@ def test_accepted_files_are_archived_byte_identical_and_recorded(ws, register):
     report = pipeline.ingest(ws, register, now=NOW)
     outcomes = by_name(report)
     assert outcomes[perf.name].outcome is Outcome.ACCEPTED
-    # Q3 financial with no Q2 in the ledger: year to date unchecked, a warning.
-    assert outcomes[fin.name].outcome is Outcome.ACCEPTED_WITH_NOTES
+    # Q3 financial with no Q2 in the ledger, but the ledger holds nothing earlier of the
+    # year for anyone (the workspace's first quarter): year to date unchecked, unsaid.
+    assert outcomes[fin.name].outcome is Outcome.ACCEPTED
     assert list(ws.inbox.iterdir()) == []
     for name, digest in originals.items():
         out = outcomes[name]

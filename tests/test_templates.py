@@ -311,21 +311,35 @@ def test_lists_offer_the_contract_enumerations(books):
              ("Risks", "Likelihood"): tc.RISK_LEVELS, ("Risks", "Impact"): tc.RISK_LEVELS,
              ("Risks", "Status"): tc.RISK_STATUSES,
              ("Improvements", "Status"): tc.ACTION_STATUSES,
-             ("Complaints", "Outcome"): tc.COMPLAINT_OUTCOMES}
+             ("Complaints", "Outcome"): tc.COMPLAINT_OUTCOMES,
+             ("Incidents", "Category"): tc.INCIDENT_CATEGORIES}
     for (table, header), choices in cases.items():
         dv = _dv_for(wb, table, header, row_index=-1)
         assert dv.type == "list"
         assert dv.formula1 == '"' + ",".join(choices) + '"'
 
 
-def test_incident_and_complaint_dates_must_be_inside_the_quarter(books):
+def test_incident_and_complaint_dates_run_from_a_year_before_the_quarter_to_its_end(books):
+    # Late-reported incidents and complaints resolved later belong in the return too.
     wb = books[("VS-001", tc.PERFORMANCE)]
-    excel_day = {d: (d - date(1899, 12, 30)).days for d in (PERIOD.start, PERIOD.end)}
+    earliest = PERIOD.shift(-4).start
+    assert earliest == date(2025, 10, 1)
+    excel_day = {d: (d - date(1899, 12, 30)).days for d in (earliest, PERIOD.end)}
     for table, header in (("Incidents", "Date"), ("Complaints", "Date Received")):
         dv = _dv_for(wb, table, header)
         assert dv.type == "date" and dv.operator in (None, "between")  # between: the default
-        assert (int(dv.formula1), int(dv.formula2)) == (excel_day[PERIOD.start],
+        assert (int(dv.formula1), int(dv.formula2)) == (excel_day[earliest],
                                                         excel_day[PERIOD.end])
+
+
+def test_incidents_table_adds_category_after_the_public_headers(books):
+    wb = books[("VS-001", tc.PERFORMANCE)]
+    headers, _ = table_cells(wb, "Incidents")
+    assert headers == ["Date", "Description", "Clients Affected", "Estimated Cost (£)",
+                       "Harm Caused", "Provider Negligence", "Reputational Risk",
+                       "Action Taken", "Category"]
+    assert tc.TEMPLATE_VERSION == 2 and tc.KNOWN_VERSIONS == {1, 2}
+    assert tc.INCIDENTS.headers_of(1) == tuple(headers[:-1])
 
 
 def test_number_formats_show_pounds_percent_and_dates(books):

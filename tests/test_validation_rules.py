@@ -20,7 +20,7 @@ from cm_excel.templates import contract as tc
 from cm_excel.findings import Level
 from cm_excel.validation.rules import catalogue
 from validation_fixtures import (COUNT, DAYS, GOOD_RECORDS, PERCENT, PERIOD, SIGN_OFF,
-                                 KnownHistory, add_table_row, check, clear_row, codes, edit, found,
+                                 KnownHistory, add_table_row, as_version_1, check, clear_row, codes, edit, found,
                                  kpis_with, lines_with, make_register, rename_header,
                                  steady_history, valid_return, where, where_field,
                                  where_meta, where_sign_off)
@@ -68,10 +68,28 @@ def test_a_valid_return_is_accepted_without_findings(tmp_path, register, kind, c
     assert result.status == "accepted"
     assert result.findings == []
     assert (result.contract_id, result.period, result.kind, result.template_version) == \
-        (contract_id, PERIOD, kind, 1)
+        (contract_id, PERIOD, kind, tc.TEMPLATE_VERSION)
     assert result.sign_off == {"prepared_by": SIGN_OFF["Prepared By"],
                                "approved_by": SIGN_OFF["Approved By"],
                                "signoff_date": "2027-01-15"}
+
+
+def test_a_return_of_template_version_1_without_incident_category_is_read(perf, register):
+    edit(perf, as_version_1)
+    result = check(perf, register)
+    assert result.findings == [] and result.status == "accepted"
+    assert result.template_version == 1
+    assert result.incidents[0]["category"] is None
+    assert result.incidents[0]["action_taken"].startswith("Reminder")
+
+
+def test_a_version_2_return_needs_the_category_column(perf, register):
+    edit(perf, as_version_1)
+    edit(perf, lambda wb: [row[1].__setattr__("value", 2) for row in wb[tc.META_SHEET].iter_rows()
+                           if row[0].value == "template_version"])
+    result = check(perf, register)
+    assert [(f.code, f.sheet) for f in result.findings if f.level is E] == [
+        ("COLUMN_MISSING", "Incidents")]
 
 
 def test_a_valid_performance_return_is_normalised(perf, register):
@@ -92,7 +110,7 @@ def test_a_valid_performance_return_is_normalised(perf, register):
         "clients_affected": 0.0, "estimated_cost": 0.0, "harm_caused": "N",
         "provider_negligence": "N", "reputational_risk": "N",
         "action_taken": "Reminder to all staff; screen locks now automatic",
-        "sheet": "Incidents", "row": 6}]
+        "category": "Other", "sheet": "Incidents", "row": 6}]
     assert result.complaints[0]["resolved_date"] == "2026-11-02"
     assert result.risks[0]["likelihood"] == "High"
     assert result.improvements[0]["due_date"] == "2027-03-31"
@@ -366,10 +384,66 @@ def test_RECORD_DATE_INVALID(tmp_path, register):
                 where(path, "Incidents", 0, "Date"))
 
 
-def test_RECORD_DATE_OUTSIDE_QUARTER(tmp_path, register):
-    path = records_return(tmp_path, register, "Complaints", **{"Date Received": date(2026, 9, 30)})
+@pytest.mark.parametrize("table, header, day", [
+    ("Complaints", "Date Received", date(2027, 1, 1)),  # the day after the quarter ends
+    ("Incidents", "Date", date(2027, 1, 1)),
+    ("Incidents", "Date", date(2025, 9, 30)),  # the day before four quarters back
+    ("Complaints", "Date Received", date(1926, 11, 3)),  # an absurd year
+])
+def test_RECORD_DATE_OUTSIDE_QUARTER(tmp_path, register, table, header, day):
+    path = records_return(tmp_path, register, table, **{header: day})
     assert_only(check(path, register), "RECORD_DATE_OUTSIDE_QUARTER", E,
-                where(path, "Complaints", 0, "Date Received"))
+                where(path, table, 0, header))
+
+
+def test_a_record_dated_before_the_contract_started_is_outside(tmp_path, register):
+    register = dataclasses.replace(register, contracts={
+        **register.contracts,
+        "VS-001": dataclasses.replace(register.contracts["VS-001"], start_date=date(2026, 8, 1))})
+    path = records_return(tmp_path, register, "Incidents", Date=date(2026, 7, 31))
+    assert_only(check(path, register), "RECORD_DATE_OUTSIDE_QUARTER", E,
+                where(path, "Incidents", 0, "Date"))
+
+
+@pytest.mark.parametrize("day", [date(2026, 10, 1), date(2026, 12, 31)])
+def test_records_on_the_first_and_last_day_of_the_quarter_are_in_it(tmp_path, register, day):
+    path = records_return(tmp_path, register, "Incidents", Date=day)
+    assert check(path, register).findings == []
+
+
+@pytest.mark.parametrize("day", [date(2026, 9, 30), date(2025, 10, 1)])
+def test_RECORD_REPORTED_LATE(tmp_path, register, day):
+    # An incident of the day before the quarter (or of four quarters back) is accepted,
+    # queried, explained by its Action Taken, and counted in this quarter's return.
+    path = records_return(tmp_path, register, "Incidents", Date=day)
+    result = check(path, register)
+    assert_only(result, "RECORD_REPORTED_LATE", Q, where(path, "Incidents", 0, "Date"))
+    assert [f.explained for f in result.findings] == [True]
+    assert result.status == "accepted"
+    assert [i["date"] for i in result.incidents] == [day.isoformat()]
+
+
+def test_incident_category_is_offered_not_forced(tmp_path, register):
+    odd = records_return(tmp_path, register, "Incidents", Category="Safeguarding concern")
+    result = check(odd, register)
+    assert_only(result, "RECORD_CHOICE_INVALID", W, where(odd, "Incidents", 0, "Category"))
+    assert result.incidents[0]["category"] == "Safeguarding concern"  # kept as typed
+    blank = records_return(tmp_path / "blank", register, "Incidents", Category=None)
+    result = check(blank, register)
+    assert result.findings == [] and result.incidents[0]["category"] is None
+
+
+def test_a_complaint_already_reported_updates_without_a_query(tmp_path, register):
+    earlier = {"Date Received": date(2026, 8, 20), "Outcome": "Upheld",
+               "Resolved Date": date(2026, 10, 15)}
+    path = records_return(tmp_path, register, "Complaints", **earlier)
+    known = KnownHistory(complaints={("VS-001", "2026-08-20", "Delay", "Call-back took a week")})
+    result = check(path, register, known)
+    assert result.findings == [] and result.status == "accepted"
+    assert result.complaints[0]["outcome"] == "Upheld"
+    unknown = check(path, register, KnownHistory())  # never reported: why not?
+    assert_only(unknown, "RECORD_REPORTED_LATE", Q, where(path, "Complaints", 0, "Date Received"))
+    assert unknown.status == "accepted"
 
 
 def test_RECORD_YN_INVALID(tmp_path, register):
@@ -441,7 +515,16 @@ def test_FIN_YTD_UNCHECKED(fin, register):
     result = check(fin, register, KnownHistory())  # no Q2 return in the ledger
     assert_only(result, "FIN_YTD_UNCHECKED", W,
                 where(fin, "FinancialReturn", STAFF, "Year To Date Actual"))
+    assert [f.code for f in result.findings] == ["FIN_YTD_UNCHECKED"]  # once, not per line
+    assert len(result.lines) > 1
     assert result.status == "accepted"
+
+
+def test_first_use_leaves_year_to_date_unchecked_without_a_word(fin, register):
+    # The ledger holds no earlier quarter of the year for any contract: the first quarter
+    # the workspace is used. The provider cannot fix that, so nothing is said.
+    result = check(fin, register, KnownHistory(started=False))
+    assert result.findings == [] and result.status == "accepted"
 
 
 @pytest.mark.parametrize("actual, ytd", [

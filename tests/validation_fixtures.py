@@ -36,7 +36,7 @@ __all__ = [
     "GOOD_RECORDS", "KnownHistory", "steady_history", "valid_return", "kpis_with",
     "lines_with", "edit", "check", "where", "where_field", "where_meta", "where_sign_off",
     "table_cell", "add_table_row", "clear_row", "rename_header", "found", "codes", "make_register",
-    "make_return", "good_kpis", "good_lines",
+    "make_return", "good_kpis", "good_lines", "as_version_1",
 ]
 
 # One plausible record in each records table, dated inside PERIOD (2026-27 Q3).
@@ -46,6 +46,7 @@ GOOD_RECORDS = {
         "Clients Affected": 0, "Estimated Cost (£)": 0, "Harm Caused": "N",
         "Provider Negligence": "N", "Reputational Risk": "N",
         "Action Taken": "Reminder to all staff; screen locks now automatic",
+        "Category": "Other",
     }],
     "Complaints": [{
         "Date Received": date(2026, 10, 20), "Category": "Delay",
@@ -67,11 +68,22 @@ class KnownHistory:
     """A History answering from dicts: what a ledger holding earlier accepted returns says.
 
     ``ytd``: (contract ID, budget line) → previous quarter's Year To Date Actual;
-    ``kpi``: (contract ID, KPI code) → previous quarter's Actual.
+    ``kpi``: (contract ID, KPI code) → previous quarter's Actual;
+    ``started``: whether the ledger holds an earlier quarter of the year for any contract;
+    ``complaints``: (contract ID, date received ISO, category, summary) already reported.
     """
 
-    def __init__(self, ytd: dict | None = None, kpi: dict | None = None):
+    def __init__(self, ytd: dict | None = None, kpi: dict | None = None, *,
+                 started: bool = True, complaints=()):
         self.ytd, self.kpi = dict(ytd or {}), dict(kpi or {})
+        self.started, self.complaints = started, set(complaints)
+
+    def year_started(self, period: Period) -> bool:
+        return self.started
+
+    def complaint_reported(self, contract_id: str, period: Period, complaint) -> bool:
+        return (contract_id, complaint["date_received"], complaint["category"],
+                complaint["summary"]) in self.complaints
 
     def previous_ytd(self, contract_id: str, period: Period, budget_line: str) -> float | None:
         if period.quarter == 1:
@@ -230,6 +242,21 @@ def rename_header(wb: openpyxl.Workbook, table: str, old: str, new: str) -> None
     for column in t.tableColumns:
         if column.name == old:
             column.name = new
+
+
+def as_version_1(wb: openpyxl.Workbook) -> None:
+    """Make a filled return look like one of template version 1: no Incidents Category."""
+    ws, t = _table(wb, "Incidents")
+    c1, r1, c2, r2 = range_boundaries(t.ref)
+    assert ws.cell(r1, c2).value == "Category"
+    for r in range(r1, r2 + 1):
+        ws.cell(r, c2).value = None
+    t.ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2 - 1)}{r2}"
+    del t.tableColumns[-1]
+    meta = wb[tc.META_SHEET]
+    for row in meta.iter_rows():
+        if row[0].value == "template_version":
+            row[1].value = 1
 
 
 # --- reading results ---------------------------------------------------------------------

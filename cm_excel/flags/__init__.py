@@ -20,9 +20,11 @@ from .calendar import (
     post_contract_review_due,
 )
 from .catalogue import BY_CODE, CATALOGUE, ORDER, FlagSpec
+from .cost_per_user import cost_per_user_mismatch
 from .finance import finance_overspend, finance_underspend, forecast_over_value
 from .disputes import follow_disputes
 from .issues import Issue, attention_issues, group_issues
+from .incidents import incident_data_breach, incident_reported_late, incident_safeguarding
 from .kpi import kpi_amber, kpi_missing, kpi_red, kpi_red_consecutive
 from .model import (
     ACTION_MEANING, ACTION_RANK, ACTIONS, AMBER, DISPUTE_STAGES, FORMAL, IMMEDIATE, INFORMAL,
@@ -59,6 +61,11 @@ RULES = (
     audit_limit,
     checklist_expired,
     governance_no_deputy,
+    # What providers report: incidents SMG sees whatever their size; computed VS25.
+    incident_safeguarding,
+    incident_data_breach,
+    incident_reported_late,
+    cost_per_user_mismatch,
 )
 
 

@@ -169,6 +169,31 @@ CATALOGUE: tuple[FlagSpec, ...] = (
         "Strategy 4.0: an active or mobilising contract has no deputy officer in the "
         "register (or the lead officer is named as deputy).",
         NORMAL),
+    # Incidents SMG sees whatever their size (flags/incidents.py).
+    FlagSpec(
+        "INCIDENT_SAFEGUARDING", RED, "performance",
+        "An incident the provider categorised as Safeguarding: listed for SMG whatever its "
+        "size (the size tests of strategy 5.0 are SIGNIFICANT_FAILURE's).",
+        NORMAL),
+    FlagSpec(
+        "INCIDENT_DATA_BREACH", RED, "performance",
+        "An incident the provider categorised as a Data protection breach: listed for SMG "
+        "whatever its size.",
+        NORMAL),
+    FlagSpec(
+        "INCIDENT_REPORTED_LATE", AMBER, "performance",
+        "An incident dated before the quarter of the return that first reported it; it "
+        "counts in the quarter reported, and the provider was asked why it was not reported "
+        "sooner.",
+        NORMAL),
+    # A KPI the engine computes rather than trusts (flags/cost_per_user.py).
+    FlagSpec(
+        "COST_PER_USER_MISMATCH", AMBER, "performance",
+        "The provider's cost per victim supported (VS25) differs by more than the cost per "
+        "service user mismatch setting from the figure its own returns give: the financial "
+        "return's quarter spend divided by victims supported (VS07). The computed figure is "
+        "used; the provider is asked why.",
+        NORMAL),
 )
 
 BY_CODE = {spec.code: spec for spec in CATALOGUE}

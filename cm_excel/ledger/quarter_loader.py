@@ -8,17 +8,20 @@ Targets come from the register in force in each quarter, never from what a retur
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import PurePosixPath, PureWindowsPath
 
-from ..portfolio.rag import RED, rag
+from . import complaints
+from ..portfolio.cost_per_user import COST_PER_USER_KPI, with_computed_cost
+from ..portfolio.rag import RED, cell_ref, rag
 from ..periods import Period, return_deadline, working_days_between
 from ..register.model import Contract, Register, SlaKpi
-from ..templates.contract import FINANCIAL, KINDS, PERFORMANCE
+from ..templates.contract import COMPLAINTS, FINANCIAL, KINDS, PERFORMANCE
 from ..portfolio.quarter import (
     ACCEPTED, HELD, LATE, MISSING, NOT_YET_DUE, REJECTED, ChaseItem, Complaint, FinanceLine,
     HistoryPoint, Incident, KpiResult, QuarterData, Restatement, ReturnStatus, Source,
-    SourceUse, register_row_ref,
+    SourceUse, column_letter, register_row_ref,
 )
 
 HISTORY_QUARTERS = 8
@@ -74,18 +77,18 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
     for contract in contracts:
         finance += _finance_lines(register, contract, period, accepted, fin_rows, used)
 
+    kpis = _with_computed_costs(register, period, contracts, kpis, finance, accepted, fin_rows)
+
     perf_now = [accepted[(c.contract_id, period, PERFORMANCE)] for c in contracts
                 if (c.contract_id, period, PERFORMANCE) in accepted]
     incidents = [
         Incident(r["contract_id"], r["date"], r["description"], r["clients_affected"],
                  r["estimated_cost"], r["harm_caused"], r["provider_negligence"],
                  r["reputational_risk"], r["action_taken"], by_id[r["submission_id"]],
-                 r["sheet"], r["row"])
+                 r["sheet"], r["row"], category=_get(r, "category"))
         for r in _rows_for(conn, "incidents", perf_now, order="contract_id, row")]
     complaints = [
-        Complaint(r["contract_id"], r["date_received"], r["category"], r["summary"],
-                  r["outcome"], r["resolved_date"], by_id[r["submission_id"]], r["sheet"],
-                  r["row"])
+        _complaint(conn, r, by_id[r["submission_id"]], period)
         for r in _rows_for(conn, "complaints", perf_now, order="contract_id, row")]
 
     returns = [_return_status(c.contract_id, kind, current, deadline, as_of)
@@ -131,6 +134,74 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         previous_returns=tuple(previous_returns), previous_in_ledger=previous_in_ledger,
         register=register,
     )
+
+
+def _with_computed_costs(register: Register, period: Period, contracts, kpis: list[KpiResult],
+                         finance: list[FinanceLine], accepted, fin_rows) -> list[KpiResult]:
+    """Every contract's cost per victim supported worked out from its returns (VS25), this
+    quarter and the previous ones shown beside it."""
+    out: list[KpiResult] = []
+    for contract in contracts:
+        cid = contract.contract_id
+        earlier: dict[Period, float] = {}
+        for (c, p, kind), src in accepted.items():
+            rows = fin_rows.get(src.submission_id, [])
+            if c == cid and kind == FINANCIAL and p != period and rows \
+                    and all(r["quarter_actual"] is not None for r in rows):
+                earlier[p] = sum(r["quarter_actual"] for r in rows)
+
+        def thresholds(p: Period, cid=cid):
+            sla = next((s for s in register.sla_in_force(cid, p)
+                        if s.kpi_code == COST_PER_USER_KPI), None)
+            return (sla.target, sla.amber) if sla else (None, None)
+
+        out += with_computed_cost([k for k in kpis if k.contract_id == cid],
+                                  [f for f in finance if f.contract_id == cid],
+                                  earlier_spend=earlier, thresholds=thresholds)
+    return out
+
+
+def _get(r: sqlite3.Row, column: str):
+    """A column that older ledgers (or hand-made ones) may not have; None then."""
+    return r[column] if column in r.keys() else None
+
+
+def _complaint(conn, r: sqlite3.Row, src: Source, period: Period) -> Complaint:
+    """One complaint of the quarter's return, linked to its earlier or later reports.
+
+    A complaint received before the quarter that an earlier accepted return reported is an
+    update of it (``update_of``, not counted again). A complaint first reported here whose
+    outcome a later accepted return reported shows that later outcome and resolved date
+    (``updated_in``), the row's own outcome kept in ``reported_outcome``.
+    """
+    complaint = Complaint(r["contract_id"], r["date_received"], r["category"], r["summary"],
+                          r["outcome"], r["resolved_date"], src, r["sheet"], r["row"])
+    if r["date_received"] and r["date_received"] < period.start.isoformat():
+        earlier = complaints.match(r, complaints.accepted_complaints(
+            conn, r["contract_id"], before=period))
+        if earlier is not None:
+            return replace(complaint, update_of=_row_ref(earlier),
+                           first_reported=Period(earlier["fy"], earlier["quarter"]))
+    by_return: dict[int, list[sqlite3.Row]] = {}
+    for c in complaints.accepted_complaints(conn, r["contract_id"], after=period):
+        by_return.setdefault(c["submission_id"], []).append(c)
+    later = [found for rows in by_return.values()
+             for found in [complaints.match(r, rows)] if found is not None]
+    later.sort(key=lambda c: (c["fy"], c["quarter"]))
+    if later:
+        last = later[-1]  # the latest quarter's report is the complaint's latest news
+        return replace(complaint, outcome=last["outcome"], resolved_date=last["resolved_date"],
+                       updated_in=_row_ref(last),
+                       updated_period=Period(last["fy"], last["quarter"]),
+                       reported_outcome=r["outcome"])
+    return complaint
+
+
+def _row_ref(r: sqlite3.Row) -> str:
+    """``file Complaints!A4:E4`` of a complaint row joined with its submission."""
+    last = column_letter(COMPLAINTS, COMPLAINTS.headers[-1])
+    name = _file_name(r["archive_path"]) or r["original_name"]
+    return cell_ref(name, r["sheet"], f"A{r['row']}:{last}{r['row']}")
 
 
 def _source(r: sqlite3.Row) -> Source:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..periods import Period
+from .complaints import accepted_complaints, match
 from ..findings import Finding, Level
 
 ACCEPTED, REJECTED, HELD, SUPERSEDED, DECLINED = (
@@ -196,6 +197,18 @@ class LedgerHistory:
             " AND s.fy = ? AND s.quarter = ? AND k.kpi_code = ? ORDER BY s.version DESC LIMIT 1",
             (contract_id, prev.fy, prev.quarter, kpi_code)).fetchone()
         return None if row is None else row[0]
+
+    def year_started(self, period: Period) -> bool:
+        """Any return of an earlier quarter of ``period``'s year accepted, for any contract."""
+        row = self.conn.execute(
+            "SELECT 1 FROM submissions WHERE status IN ('accepted', 'superseded')"
+            " AND fy = ? AND quarter < ? LIMIT 1", (period.fy, period.quarter)).fetchone()
+        return row is not None
+
+    def complaint_reported(self, contract_id: str, period: Period, complaint) -> bool:
+        """Whether an accepted return for an earlier quarter reported this complaint."""
+        return match(complaint, accepted_complaints(self.conn, contract_id,
+                                                    before=period)) is not None
 
 
 # --- figures, to compare a resubmission with the accepted return -----------------------

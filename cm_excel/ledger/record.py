@@ -29,7 +29,7 @@ RECORDABLE = (ACCEPTED, REJECTED, HELD)
 # Columns of the other performance tables, in ledger order (dict keys of ValidationResult).
 TABLE_COLUMNS = {
     "incidents": ("date", "description", "clients_affected", "estimated_cost", "harm_caused",
-                  "provider_negligence", "reputational_risk", "action_taken"),
+                  "provider_negligence", "reputational_risk", "action_taken", "category"),
     "complaints": ("date_received", "category", "summary", "outcome", "resolved_date"),
     "risks": ("risk", "likelihood", "impact", "mitigation", "owner", "status"),
     "improvements": ("action", "due_date", "status", "progress"),

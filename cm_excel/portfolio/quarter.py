@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from .rag import cell_ref, variance_share
-from ..periods import Period
+from ..periods import Period, period_of
 from ..register.model import Contract, Dispute, Register, Settings
 from ..templates.contract import COMPLAINTS, FINANCIAL_RETURN, INCIDENTS, TableContract
 
@@ -51,6 +51,15 @@ _UK = _uk_zone()
 def register_row_ref(register_name: str, sheet: str, row: int | None) -> str:
     """``register.xlsx SLA KPIs row 7``; just the sheet when the row is not known."""
     return f"{register_name} {sheet} row {row}" if row else f"{register_name} {sheet}"
+
+
+def _period_of(text) -> Period | None:
+    """The financial quarter of an ISO date text; None when it is not one."""
+    try:
+        day = date.fromisoformat(str(text or "").strip()[:10])
+    except ValueError:
+        return None
+    return period_of(day)
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,9 @@ class KpiResult:
     in_sla: bool = True
     history: tuple[HistoryPoint, ...] = ()  # previous quarters, oldest first
     consecutive_red: int = 0  # quarters in a row red, ending with this one
+    # A KPI the engine works out itself (cost per victim supported, portfolio.cost_per_user):
+    reported_actual: float | None = None  # what the provider's return said, if anything
+    computed_from: str | None = None  # how ``actual`` was worked out, with its sources
 
     @property
     def reported(self) -> bool:
@@ -210,6 +222,18 @@ class Incident:
     source: Source
     sheet: str
     row: int
+    category: str | None = None  # template version 2 on; None from a version 1 return
+
+    @property
+    def happened_in(self) -> Period | None:
+        """The quarter the incident happened in (None when its date cannot be read)."""
+        return _period_of(self.date)
+
+    @property
+    def reported_late(self) -> bool:
+        """Dated before the quarter of the return that reported it."""
+        happened = self.happened_in
+        return happened is not None and happened.index < self.source.period.index
 
     def ref(self, header: str) -> str:
         """``file Incidents!D4`` for an Incidents header such as "Estimated Cost (£)"."""
@@ -232,6 +256,17 @@ class Complaint:
     source: Source
     sheet: str
     row: int
+    # A complaint reported again in a later quarter (its outcome now known) is one complaint:
+    update_of: str | None = None  # this row repeats the earlier row here (file Sheet!A4:E4)
+    first_reported: Period | None = None  # ... reported in that quarter's return
+    updated_in: str | None = None  # a later row updated outcome and resolved date (its ref)
+    updated_period: Period | None = None  # ... in that quarter's return
+    reported_outcome: str | None = None  # the outcome this row's own return gave, if updated
+
+    @property
+    def is_update(self) -> bool:
+        """A complaint first reported in an earlier quarter: not counted again."""
+        return self.update_of is not None
 
     def row_ref(self) -> str:
         """``file Complaints!A4:E4``: the complaint's whole row."""

@@ -132,6 +132,7 @@ class Settings:
     red_consecutive_quarters: int = 2
     plausibility_change_share: float = 0.50
     cost_per_user_range: float = 0.50
+    cost_per_user_mismatch: float = 0.05
     exit_notice_months: int = 6
     exit_notice_warning_months: int = 9
     post_contract_review_months: int = 3

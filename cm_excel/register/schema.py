@@ -169,6 +169,8 @@ KNOBS = (
          "A KPI moving by more than this share on the provider's previous quarter is queried; the provider explains it in Commentary."),
     Knob("Cost per service user range", "cost_per_user_range", NUMBER, 0.50,
          "Cost per service user more than this share away from the contract's annual value divided by its client group size is queried."),
+    Knob("Cost per service user mismatch", "cost_per_user_mismatch", NUMBER, 0.05,
+         "Cost per victim supported (VS25) is worked out from the financial return's quarter spend divided by victims supported (VS07); a reported figure more than this share away from it is queried (COST_PER_USER_MISMATCH)."),
     Knob("Exit notice months", "exit_notice_months", INT, 6,
          "Strategy 6.0: plans for contract end are given in writing at least this many months before the end date."),
     Knob("Exit notice warning months", "exit_notice_warning_months", INT, 9,

@@ -64,7 +64,7 @@ def write_kpis(wb, ctx: SheetContext) -> None:
                    k.denominator)
                   + tuple(p.actual for p in k.history)
                   + (k.actual, word, None, k.consecutive_red, previous or "",
-                     k.commentary, k.ref or ""))
+                     k.commentary, k.computed_from or k.ref or ""))
         fmts = ((text, text, wrap, wrap, text, value_fmt, value_fmt, st.cell(DECIMAL_NUM),
                  st.cell(DECIMAL_NUM))
                 + (value_fmt,) * len(history)

@@ -41,41 +41,71 @@ def write_risk_flags(wb, ctx: SheetContext) -> None:
         put(ws, end + 1, 0, "No flags were raised this quarter.", st.note())
 
 
+INCIDENT_HEADERS = ("Contract ID", "Date", "Category", "Description", "Clients Affected",
+                    "Estimated Cost (£)", "Harm Caused", "Provider Negligence",
+                    "Reputational Risk", "Action Taken", "Significant Failure", "Note",
+                    "Evidence")
+COMPLAINT_HEADERS = ("Contract ID", "Date Received", "Category", "Summary", "Outcome",
+                     "Resolved Date", "", "", "", "", "", "Note", "Evidence")
+
+
+def incident_note(inc) -> str | None:
+    """What SMG should know about when an incident was reported (None: nothing)."""
+    if inc.reported_late:
+        return (f"Happened in {inc.happened_in.label}; first reported in this quarter's "
+                "return (the provider was asked why not sooner).")
+    return None
+
+
+def complaint_note(c) -> str | None:
+    """How a complaint relates to its reports in other quarters (None: nothing)."""
+    if c.is_update:
+        return (f"First reported in {c.first_reported.label} ({c.update_of}); this return "
+                "gives its outcome. Not counted again.")
+    if c.updated_in:
+        return (f"Outcome and resolved date as updated in the {c.updated_period.label} "
+                f"return ({c.updated_in}); this return said {c.reported_outcome or 'blank'}.")
+    return None
+
+
 def write_incidents(wb, ctx: SheetContext) -> None:
-    """Incidents & Complaints: the incidents (significant ones marked), then complaints."""
+    """Incidents & Complaints: the incidents with their category (significant ones marked,
+    late reports noted), then complaints (updates of earlier ones noted, not counted)."""
     data, st = ctx.data, ctx.st
-    widths = (11, 12, 38, 10, 12, 12, 11, 11, 30, 11, 32)
+    widths = (11, 12, 16, 38, 12, 12, 12, 11, 11, 30, 11, 30, 32)
     ws = start_sheet(wb, ctx, "Incidents & Complaints", "Incidents and complaints", widths)
-    headers = ("Contract ID", "Date", "Description", "Clients Affected", "Estimated Cost (£)",
-               "Harm Caused", "Provider Negligence", "Reputational Risk", "Action Taken",
-               "Significant Failure", "Evidence")
-    header(ws, ctx, HEADER_ROW, headers, height=42)
+    header(ws, ctx, HEADER_ROW, INCIDENT_HEADERS, height=42)
     significant = {ref for f in ctx.flags if f.code == "SIGNIFICANT_FAILURE" for ref in f.refs}
     text, wrap = st.cell(), st.cell(wrap=True)
     rows = []
     for inc in data.incidents:
         cells = {inc.ref(h) for h in INCIDENTS.headers}
-        rows.append((inc.contract_id, as_date(inc.date), inc.description, inc.clients_affected,
-                     inc.estimated_cost, inc.harm_caused, inc.provider_negligence,
-                     inc.reputational_risk, inc.action_taken,
-                     "Yes" if cells & significant else "No", inc.row_ref()))
+        rows.append((inc.contract_id, as_date(inc.date), inc.category or "Not given",
+                     inc.description, inc.clients_affected, inc.estimated_cost,
+                     inc.harm_caused, inc.provider_negligence, inc.reputational_risk,
+                     inc.action_taken, "Yes" if cells & significant else "No",
+                     incident_note(inc), inc.row_ref()))
     end = write_rows(ws, ctx, HEADER_ROW + 1, rows, (
-        text, st.cell(DATE), wrap, st.cell(INTEGER), st.cell(MONEY), text, text, text, wrap,
-        lambda v: st.rag(v) if v == "Yes" else st.plain_word(), wrap))
-    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
+        text, st.cell(DATE), wrap, wrap, st.cell(INTEGER), st.cell(MONEY), text, text, text,
+        wrap, lambda v: st.rag(v) if v == "Yes" else st.plain_word(), wrap, wrap))
+    ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(INCIDENT_HEADERS) - 1)
     if not rows:
         put(ws, end, 0, "No incidents were reported this quarter.", st.note())
         end += 1
 
-    # Complaints are laid out under the incident columns (Summary under Description,
-    # Evidence under Action Taken), so the sheet keeps one set of column widths.
-    rows = [(c.contract_id, as_date(c.date_received), c.summary, c.category, c.outcome,
-             as_date(c.resolved_date), None, None, c.row_ref())
+    # Complaints are laid out under the incident columns (Category under Category, Summary
+    # under Description, Note and Evidence under theirs), so the sheet keeps one set of
+    # column widths.
+    rows = [(c.contract_id, as_date(c.date_received), c.category, c.summary, c.outcome,
+             as_date(c.resolved_date), None, None, None, None, None, complaint_note(c),
+             c.row_ref())
             for c in data.complaints]
-    titled_rows(ws, ctx, end + 1, "Complaints",
-                ("Contract ID", "Date Received", "Summary", "Category", "Outcome",
-                 "Resolved Date", "", "", "Evidence"), rows,
-                (text, st.cell(DATE), wrap, wrap, wrap, st.cell(DATE), text, text, wrap),
+    new = sum(1 for c in data.complaints if not c.is_update)
+    title = "Complaints" + (f" ({new} received this quarter; {len(rows) - new} from earlier "
+                            "quarters updated)" if new != len(rows) else "")
+    titled_rows(ws, ctx, end + 1, title, COMPLAINT_HEADERS, rows,
+                (text, st.cell(DATE), wrap, wrap, wrap, st.cell(DATE), text, text, text, text,
+                 text, wrap, wrap),
                 "No complaints were reported this quarter.")
 
 

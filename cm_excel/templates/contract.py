@@ -15,8 +15,9 @@ from datetime import date, datetime
 PERFORMANCE = "performance"
 FINANCIAL = "financial"
 KINDS = (PERFORMANCE, FINANCIAL)
-TEMPLATE_VERSION = 1
-KNOWN_VERSIONS = {1}
+TEMPLATE_VERSION = 2
+KNOWN_VERSIONS = {1, 2}  # returns of every known version are read; templates are issued at the latest
+# Version 2 added Category to the Incidents table (after the SPEC's headers).
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,13 @@ class TableContract:
     headers: tuple[str, ...]
     locked: tuple[str, ...] = ()  # pre-filled by the office, locked in the template
     blank_rows: int = 0  # empty input rows issued for provider-added records
+    added: tuple[tuple[str, int], ...] = ()  # (header, template version that added it)
+
+    def headers_of(self, version: int | None) -> tuple[str, ...]:
+        """The headers a return of template ``version`` carries (all of them if unknown)."""
+        since = dict(self.added)
+        return tuple(h for h in self.headers
+                     if version is None or since.get(h, 1) <= version)
 
 
 PERFORMANCE_RETURN = TableContract(
@@ -37,8 +45,9 @@ PERFORMANCE_RETURN = TableContract(
 INCIDENTS = TableContract(
     "Incidents", PERFORMANCE, "Incidents",
     ("Date", "Description", "Clients Affected", "Estimated Cost (£)", "Harm Caused",
-     "Provider Negligence", "Reputational Risk", "Action Taken"),
+     "Provider Negligence", "Reputational Risk", "Action Taken", "Category"),
     blank_rows=10,
+    added=(("Category", 2),),
 )
 COMPLAINTS = TableContract(
     "Complaints", PERFORMANCE, "Complaints",
@@ -97,6 +106,13 @@ RISK_LEVELS = ("Low", "Medium", "High")
 RISK_STATUSES = ("Open", "Closed")
 ACTION_STATUSES = ("Not started", "In progress", "Complete", "Overdue")
 COMPLAINT_OUTCOMES = ("Upheld", "Partly upheld", "Not upheld", "Open")
+# An incident or complaint may be reported late: dated up to this many quarters before the
+# return's quarter (never after its end). The template's date validation and the checks agree.
+LATE_REPORT_QUARTERS = 4
+SAFEGUARDING = "Safeguarding"
+DATA_PROTECTION_BREACH = "Data protection breach"
+INCIDENT_CATEGORIES = (SAFEGUARDING, DATA_PROTECTION_BREACH, "Service failure", "Staff conduct",
+                       "Health and safety", "Other")
 
 
 def _canonical(value):

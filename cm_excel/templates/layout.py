@@ -21,12 +21,14 @@ NUMBER = "number"  # decimal >= 0
 WHOLE = "whole"  # whole number >= 0
 DATE_ANY = "date"  # any date in a sensible range
 DATE_IN_QUARTER = "date_in_quarter"  # between period start and period end
+DATE_REPORTED = "date_reported"  # up to period end, from LATE_REPORT_QUARTERS before its start
 LISTS = {
     "yes_no": tc.YES_NO,
     "risk_level": tc.RISK_LEVELS,
     "risk_status": tc.RISK_STATUSES,
     "action_status": tc.ACTION_STATUSES,
     "complaint_outcome": tc.COMPLAINT_OUTCOMES,
+    "incident_category": tc.INCIDENT_CATEGORIES,
 }
 
 
@@ -64,8 +66,10 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
                    "are doing about it."),
     ),
     "Incidents": (
-        ColumnSpec("Date", 13, DATE, DATE_IN_QUARTER, "Date of incident",
-                   "The date the incident happened. It must fall inside this quarter."),
+        ColumnSpec("Date", 13, DATE, DATE_REPORTED, "Date of incident",
+                   "The date the incident happened. Report every incident in the quarter it "
+                   "happens; one from an earlier quarter not yet reported goes here too, and "
+                   "Action Taken says why it was not reported sooner."),
         ColumnSpec("Description", 40, WRAP, ANY, "Description",
                    "What happened, without names or other details that identify a person."),
         ColumnSpec("Clients Affected", 10, INT, WHOLE, "Clients affected",
@@ -77,10 +81,16 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         _yn("Reputational Risk", "Could the incident damage the reputation of the PCC?"),
         ColumnSpec("Action Taken", 40, WRAP, ANY, "Action taken",
                    "What you did in response and what you will do to stop it happening again."),
+        ColumnSpec("Category", 18, TEXT, "incident_category", "Category",
+                   "Choose from the list: Safeguarding, Data protection breach, Service "
+                   "failure, Staff conduct, Health and safety or Other. Safeguarding incidents "
+                   "and data protection breaches are always reported to the OPCC's SMG."),
     ),
     "Complaints": (
-        ColumnSpec("Date Received", 13, DATE, DATE_IN_QUARTER, "Date received",
-                   "The date you received the complaint. It must fall inside this quarter."),
+        ColumnSpec("Date Received", 13, DATE, DATE_REPORTED, "Date received",
+                   "The date you received the complaint. To report the outcome of a complaint "
+                   "from an earlier quarter, repeat its row (same date, category and summary) "
+                   "with the outcome now known."),
         ColumnSpec("Category", 20, WRAP, ANY, "Category",
                    "A short category, e.g. staff conduct, delay, communication."),
         ColumnSpec("Summary", 50, WRAP, ANY, "Summary",
@@ -131,8 +141,8 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
 # The sheet's title line, above the table.
 TITLES = {
     "PerformanceReturn": "Performance against your KPIs",
-    "Incidents": "Incidents this quarter",
-    "Complaints": "Complaints received this quarter",
+    "Incidents": "Incidents this quarter (and earlier ones not yet reported)",
+    "Complaints": "Complaints this quarter (and outcomes of earlier ones)",
     "Risks": "Risks to the service",
     "Improvements": "Improvement plan",
     "FinancialReturn": "Spend against budget",

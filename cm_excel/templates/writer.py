@@ -504,6 +504,12 @@ class _Builder:
             opts.update(validate="date", criteria="between", minimum=p.start, maximum=p.end,
                         error_message=f"Please type a date from {instr.day_text(p.start)} to "
                                       f"{instr.day_text(p.end)}, the quarter this return covers.")
+        elif kind == layout.DATE_REPORTED:
+            earliest = p.shift(-tc.LATE_REPORT_QUARTERS).start
+            opts.update(validate="date", criteria="between", minimum=earliest, maximum=p.end,
+                        error_message=f"Please type a date from {instr.day_text(earliest)} to "
+                                      f"{instr.day_text(p.end)}, the end of the quarter this "
+                                      "return covers.")
         elif kind == layout.DATE_ANY:
             opts.update(validate="date", criteria="between", minimum=EARLIEST_DATE,
                         maximum=LATEST_DATE, error_message="Please type a date, e.g. 15/01/2027.")

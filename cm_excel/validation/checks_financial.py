@@ -42,6 +42,7 @@ def check_financial(ctx: Context) -> list[FinancialLine]:
         budgets = ctx.register.budget_lines(ctx.contract.contract_id, ctx.period.fy)
     first_row: dict[str, int] = {}
     lines: list[FinancialLine] = []
+    unchecked: list[tuple[Cell, str]] = []  # year-to-date cells with no previous quarter
     for row in table.rows:
         line_cell = cell_of(row, "Budget Line", table)
         name = text_of(line_cell)
@@ -62,7 +63,8 @@ def check_financial(ctx: Context) -> list[FinancialLine]:
             ctx.add("FIN_LINE_DUPLICATE", line_cell, line=name, expected=str(first_row[key]))
             continue
         first_row[key] = row_of(row)
-        lines.append(_check_line(ctx, table, row, name, budget))
+        lines.append(_check_line(ctx, table, row, name, budget, unchecked))
+    _say_unchecked(ctx, unchecked)
     if budgets is not None:
         for budget in budgets:
             if " ".join(budget.line.split()).casefold() not in first_row:
@@ -91,7 +93,7 @@ def _money(ctx: Context, table: TableRead, row: dict[str, Cell], header: str,
 
 
 def _check_line(ctx: Context, table: TableRead, row: dict[str, Cell], line: str,
-                budget: Budget | None) -> FinancialLine:
+                budget: Budget | None, unchecked: list) -> FinancialLine:
     _, qa = _money(ctx, table, row, "Quarter Actual", line)
     ytd_cell, ytd = _money(ctx, table, row, "Year To Date Actual", line)
     _, forecast = _money(ctx, table, row, "Forecast Outturn", line)
@@ -105,7 +107,7 @@ def _check_line(ctx: Context, table: TableRead, row: dict[str, Cell], line: str,
         qb = parse_number(cell_of(row, "Quarter Budget", table).value).value
 
     if ctx.contract is not None and ctx.period is not None and qa is not None and ytd is not None:
-        _check_ytd(ctx, ytd_cell, line, qa, ytd)
+        _check_ytd(ctx, ytd_cell, line, qa, ytd, unchecked)
     if budget is not None and explanation is None:
         _check_variance(ctx, explanation_cell, line, annual, qb, qa, ytd)
 
@@ -114,19 +116,35 @@ def _check_line(ctx: Context, table: TableRead, row: dict[str, Cell], line: str,
                          variance_explanation=explanation, sheet=table.sheet, row=row_of(row))
 
 
-def _check_ytd(ctx: Context, cell: Cell, line: str, qa: float, ytd: float) -> None:
+def _check_ytd(ctx: Context, cell: Cell, line: str, qa: float, ytd: float,
+               unchecked: list) -> None:
     period = ctx.period
     if period.quarter == 1:
         previous = 0.0  # a new financial year starts from nothing, whatever the ledger says
     else:
         previous = ctx.history.previous_ytd(ctx.contract.contract_id, period, line)
     if previous is None:
-        ctx.add("FIN_YTD_UNCHECKED", cell, line=line, previous=period.previous().label)
+        unchecked.append((cell, line))
         return
     expected = previous + qa
     if abs(ytd - expected) > YTD_TOLERANCE:
         ctx.add("FIN_YTD_MISMATCH", cell, display=money(ytd), line=line,
                 previous=money(previous), quarter=money(qa), expected=money(expected))
+
+
+def _say_unchecked(ctx: Context, unchecked: list[tuple[Cell, str]]) -> None:
+    """FIN_YTD_UNCHECKED once for the return, at its first unchecked line; not at all when
+    the ledger holds no earlier quarter of the year for any contract (the first quarter a
+    workspace is used: nobody's previous quarter can be there, and the provider cannot fix
+    that)."""
+    if not unchecked:
+        return
+    started = getattr(ctx.history, "year_started", None)
+    if started is not None and not started(ctx.period):
+        return
+    cell, line = unchecked[0]
+    what = line if len(unchecked) == 1 else f"{len(unchecked)} budget lines (from {line})"
+    ctx.add("FIN_YTD_UNCHECKED", cell, line=what, previous=ctx.period.previous().label)
 
 
 def _check_variance(ctx: Context, cell: Cell, line: str, annual: float, qb: float,

@@ -8,6 +8,7 @@ names (see ``result.py``): dates as ISO text, Y/N as "Y"/"N", numbers as float.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ..intake.model import Cell, TableRead
@@ -26,13 +27,13 @@ class Col:
     key: str  # the ledger's column name
     kind: str = TEXT_COL
     required: bool = True
-    in_quarter: bool = False  # a date that must fall inside the return's quarter
+    reported: bool = False  # the date an incident happened or a complaint was received
     choices: tuple[str, ...] = ()
 
 
 COLUMNS: dict[str, tuple[Col, ...]] = {
     "Incidents": (
-        Col("Date", "date", DATE_COL, in_quarter=True),
+        Col("Date", "date", DATE_COL, reported=True),
         Col("Description", "description"),
         Col("Clients Affected", "clients_affected", NUMBER_COL),
         Col("Estimated Cost (£)", "estimated_cost", NUMBER_COL),
@@ -40,9 +41,12 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
         Col("Provider Negligence", "provider_negligence", YN_COL),
         Col("Reputational Risk", "reputational_risk", YN_COL),
         Col("Action Taken", "action_taken"),
+        # Optional: a blank is "Not given" to SMG (as in a version 1 return), so a return
+        # is never sent back for it; a category not in the list is kept with a warning.
+        Col("Category", "category", CHOICE_COL, required=False, choices=tc.INCIDENT_CATEGORIES),
     ),
     "Complaints": (
-        Col("Date Received", "date_received", DATE_COL, in_quarter=True),
+        Col("Date Received", "date_received", DATE_COL, reported=True),
         Col("Category", "category"),
         Col("Summary", "summary"),
         Col("Outcome", "outcome", CHOICE_COL, choices=tc.COMPLAINT_OUTCOMES),
@@ -73,8 +77,15 @@ def check_records(ctx: Context) -> dict[str, list[dict[str, Any]]]:
     """Check every row of the four records tables; return table name → records.
 
     Findings: RECORD_INCOMPLETE, RECORD_DATE_INVALID, RECORD_DATE_OUTSIDE_QUARTER,
-    RECORD_YN_INVALID, RECORD_CHOICE_INVALID, VALUE_NOT_NUMBER, VALUE_AS_TEXT,
-    VALUE_NEGATIVE.
+    RECORD_REPORTED_LATE, RECORD_YN_INVALID, RECORD_CHOICE_INVALID, VALUE_NOT_NUMBER,
+    VALUE_AS_TEXT, VALUE_NEGATIVE.
+
+    An incident or complaint may be dated in an earlier quarter (reported late), back to
+    ``LATE_REPORT_QUARTERS`` before this one and not before the contract started; after
+    the quarter's end, or earlier than that, it is RECORD_DATE_OUTSIDE_QUARTER (an error).
+    A late incident is queried (RECORD_REPORTED_LATE, explained by its Action Taken); so
+    is a complaint from an earlier quarter that no accepted return reported before (a
+    complaint already reported is an update of its outcome: no query).
     """
     out: dict[str, list[dict[str, Any]]] = {}
     for name, cols in COLUMNS.items():
@@ -83,9 +94,52 @@ def check_records(ctx: Context) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def reporting_window(ctx: Context) -> tuple[date, date] | None:
+    """(earliest, latest) date an incident or complaint of this return may carry."""
+    period = ctx.period
+    if period is None:
+        return None
+    earliest = period.shift(-tc.LATE_REPORT_QUARTERS).start
+    if ctx.contract is not None and ctx.contract.start_date is not None:
+        earliest = max(earliest, ctx.contract.start_date)
+    return min(earliest, period.start), period.end
+
+
+def _late(ctx: Context, table: str, record: dict[str, Any], col: Col, cell: Cell) -> None:
+    """RECORD_REPORTED_LATE for a record dated before the quarter (inside the window)."""
+    if ctx.period is None or record.get(col.key) is None:
+        return
+    when = date.fromisoformat(record[col.key])
+    window = reporting_window(ctx)
+    if when >= ctx.period.start or when < window[0]:
+        return  # in the quarter, or outside the window (RECORD_DATE_OUTSIDE_QUARTER said so)
+    header = col.header
+    if table == "Incidents":
+        ctx.add("RECORD_REPORTED_LATE", cell, value=when, what="incident", header=header,
+                period=ctx.period.label, explain_in="Action Taken",
+                explained=bool(record.get("action_taken")))
+        return
+    if ctx.contract is None:
+        return
+    seen = reported_before(ctx, record)
+    if seen is False:
+        ctx.add("RECORD_REPORTED_LATE", cell, value=when, what="complaint", header=header,
+                period=ctx.period.label, explain_in="Summary",
+                explained=bool(record.get("summary")))
+
+
+def reported_before(ctx: Context, record: dict[str, Any]) -> bool | None:
+    """Whether an accepted earlier return reported this complaint; None when unknown."""
+    ask = getattr(ctx.history, "complaint_reported", None)
+    if ask is None:
+        return None
+    return ask(ctx.contract.contract_id, ctx.period, record)
+
+
 def _record(ctx: Context, table: TableRead, row: dict[str, Cell],
             cols: tuple[Col, ...]) -> dict[str, Any]:
     record: dict[str, Any] = {}
+    reported: tuple[Col, Cell] | None = None  # the date it happened or was received
     for col in cols:
         cell = cell_of(row, col.header, table)
         if cell.blank:
@@ -94,8 +148,12 @@ def _record(ctx: Context, table: TableRead, row: dict[str, Cell],
             record[col.key] = None
             continue
         record[col.key] = _value(ctx, table, cell, col)
+        if col.reported:
+            reported = (col, cell)
     record["sheet"] = table.sheet
     record["row"] = row_of(row)
+    if reported is not None:
+        _late(ctx, table.name, record, *reported)
     return record
 
 
@@ -108,11 +166,11 @@ def _value(ctx: Context, table: TableRead, cell: Cell, col: Col) -> Any:
         if parsed.note == TEXT:
             ctx.add("VALUE_AS_TEXT", cell, what=f"{col.header} in this {table.name} row",
                     expected=show(parsed.value))
-        period = ctx.period
-        if col.in_quarter and period is not None and not period.contains(parsed.value):
+        window = reporting_window(ctx) if col.reported else None
+        if window is not None and not window[0] <= parsed.value <= window[1]:
             ctx.add("RECORD_DATE_OUTSIDE_QUARTER", cell, value=parsed.value, header=col.header,
-                    period=period.label,
-                    expected=f"{show(period.start)} to {show(period.end)}")
+                    period=ctx.period.label,
+                    expected=f"{show(window[0])} to {show(window[1])}")
         return parsed.value.isoformat()
     if col.kind == NUMBER_COL:
         parsed = number_in(ctx, cell, what=f"{col.header} in this {table.name} row")

@@ -88,6 +88,15 @@ class History(Protocol):
     def previous_kpi(self, contract_id: str, period: Period, kpi_code: str) -> float | None:
         """Actual of the KPI in the accepted return for the previous quarter; None if none."""
 
+    def year_started(self, period: Period) -> bool:
+        """Whether any accepted return of ``period``'s financial year, for an earlier quarter
+        and any contract, is known (False in the first quarter a workspace is used)."""
+
+    def complaint_reported(self, contract_id: str, period: Period,
+                           complaint: dict[str, Any]) -> bool | None:
+        """Whether an accepted return for a quarter before ``period`` reported this
+        complaint (same date received, category and summary); None when unknown."""
+
 
 class NoHistory:
     """History for a workspace with no ledger yet (e.g. ``validate`` run by a provider)."""
@@ -96,4 +105,10 @@ class NoHistory:
         return 0.0 if period.quarter == 1 else None
 
     def previous_kpi(self, contract_id, period, kpi_code):
+        return None
+
+    def year_started(self, period):
+        return True  # unknown: a provider checking alone is told once what was not checked
+
+    def complaint_reported(self, contract_id, period, complaint):
         return None

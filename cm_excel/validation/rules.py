@@ -172,9 +172,21 @@ _RULES = (
          "{header} should be a date but is {value}.",
          "Enter the date as a date, for example 03/10/2026."),
     Rule("RECORD_DATE_OUTSIDE_QUARTER", E, "records",
-         "An incident or complaint is dated outside the return's quarter.",
-         "{header} {value} is outside the quarter {period} ({expected}).",
-         "Report only incidents and complaints of this quarter; check the date and the year."),
+         "An incident or complaint is dated after the return's quarter, or so long before it "
+         "that it cannot be a late report (more than four quarters before it, or before the "
+         "contract started).",
+         "{header} {value} is outside the dates this return for {period} can report "
+         "({expected}).",
+         "Check the date and the year; incidents and complaints after the quarter's end "
+         "belong in next quarter's return."),
+    Rule("RECORD_REPORTED_LATE", Q, "records",
+         "An incident is dated before the return's quarter, or a complaint received before it "
+         "was not reported in an earlier return: it is accepted and counted in this quarter, "
+         "and the provider is asked why it was not reported sooner (explained by the "
+         "incident's Action Taken or the complaint's Summary).",
+         "This {what} dated {value} happened before {period} and was not reported in the "
+         "return for the quarter it belongs to.",
+         "Say in {explain_in} why it was not reported sooner; it is counted in this quarter."),
     Rule("RECORD_YN_INVALID", E, "records",
          "A Y/N column holds something other than Y or N.",
          "{header} should be Y or N but is {value}.",
@@ -209,7 +221,8 @@ _RULES = (
          "quarter."),
     Rule("FIN_YTD_UNCHECKED", W, "financial",
          "Year to date could not be checked because the previous quarter's return is not in "
-         "the ledger.",
+         "the ledger (said once per return; not at all in the first quarter a workspace is "
+         "used, when the ledger holds no earlier quarter of the year for any contract).",
          "We could not check Year To Date Actual for {line}: we have no accepted return for "
          "{previous}.",
          "Nothing to do unless you have not yet sent last quarter's financial return."),
