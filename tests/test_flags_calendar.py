@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from builders import make_register
-from cm_excel.flags import BY_CODE, CATALOGUE, FORMAL, INFORMAL, MONITOR, NORMAL, calendar_flags
+from cm_excel.flags import BY_CODE, FORMAL, INFORMAL, MONITOR, NORMAL, calendar_flags
 from cm_excel.flags.model import ACTIONS, AMBER, RED
 from cm_excel.register.model import Audit, ChecklistItem, Dispute, ExitPlan
 
@@ -209,9 +209,3 @@ def test_governance_no_deputy_while_the_contract_is_live():
 def test_every_calendar_code_is_in_the_catalogue_with_a_ladder_action(code):
     spec = BY_CODE[code]
     assert spec.action in ACTIONS and spec.area in ("calendar", "governance")
-
-
-def test_the_offices_own_governance_does_not_follow_a_dispute_with_the_provider():
-    internal = {s.code for s in CATALOGUE if not s.follows_dispute}
-    assert internal == {"EXIT_NOTICE_DUE", "EXIT_NOTICE_OVERDUE", "POST_CONTRACT_REVIEW_DUE",
-                        "AUDIT_OVERDUE", "AUDIT_LIMIT", "GOVERNANCE_NO_DEPUTY"}

@@ -19,10 +19,6 @@ class FlagSpec:
     meaning: str  # when it is raised, in words
     action: str  # the usual recommended action
     escalation: str = ""  # when severity or action is raised above the usual, in words
-    # False for the office's own governance (a deputy, audits, exit notice, post-contract
-    # review): no dispute with the provider moves those on, so an open dispute on the
-    # contract does not change their action.
-    follows_dispute: bool = True
 
 
 CATALOGUE: tuple[FlagSpec, ...] = (
@@ -104,21 +100,21 @@ CATALOGUE: tuple[FlagSpec, ...] = (
         "(the notice deadline itself is still on time).",
         INFORMAL,
         "Red when fewer than the exit notice months are left and no written notice is "
-        "recorded.", follows_dispute=False),
+        "recorded."),
     FlagSpec(
         "EXIT_NOTICE_DUE", AMBER, "calendar",
         "The contract ends (its Latest Extension End Date once an extension is taken up, "
         "else its End Date) within the Settings' exit notice warning months and no exit "
         "decision is recorded in the Exit sheet; raised until the notice deadline, exit "
         "notice months before the end.",
-        NORMAL, follows_dispute=False),
+        NORMAL),
     FlagSpec(
         "POST_CONTRACT_REVIEW_DUE", AMBER, "calendar",
         "Strategy 3.0: a contract concluding (re-tender, decommission or terminate decided, "
         "no extension available, or ended or terminated) whose end is within the Settings' "
         "post-contract review months before or after the as-of date, with no post-contract "
         "review date in the Exit sheet.",
-        NORMAL, follows_dispute=False),
+        NORMAL),
     FlagSpec(
         "DISPUTE_MEETING_OVERDUE", RED, "calendar",
         "Strategy 5.2: an open formal dispute with a written notice date and no meeting "
@@ -134,13 +130,13 @@ CATALOGUE: tuple[FlagSpec, ...] = (
         "AUDIT_OVERDUE", AMBER, "calendar",
         "Strategy 3.1: no audit in the Settings' audit interval months before the as-of "
         "date (counted from the last audit held, or from the contract's start).",
-        NORMAL, follows_dispute=False),
+        NORMAL),
     FlagSpec(
         "AUDIT_LIMIT", AMBER, "calendar",
         "Strategy 3.1 expects no more than one audit a year: two audits (held or planned) "
         "less than the audit interval months apart, the later one within that interval "
         "before the as-of date or still to come.",
-        MONITOR, follows_dispute=False),
+        MONITOR),
     FlagSpec(
         "CHECKLIST_EXPIRED", AMBER, "calendar",
         "A checklist item in place expires within the Settings' checklist warning days (a "
@@ -153,7 +149,7 @@ CATALOGUE: tuple[FlagSpec, ...] = (
         "GOVERNANCE_NO_DEPUTY", AMBER, "governance",
         "Strategy 4.0: an active or mobilising contract has no deputy officer in the "
         "register (or the lead officer is named as deputy).",
-        NORMAL, follows_dispute=False),
+        NORMAL),
 )
 
 BY_CODE = {spec.code: spec for spec in CATALOGUE}
