@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar as _cal
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 
 from ..periods import Period, add_working_days, period_of, return_deadline
@@ -169,9 +169,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).casefold()).strip("-")[:60] or "item"
 
 
-def _days(n: int):
-    from datetime import timedelta
-
+def _days(n: int) -> timedelta:
     return timedelta(days=int(n))
 
 
