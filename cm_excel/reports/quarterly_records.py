@@ -10,9 +10,10 @@ from ..flags import group_issues
 from ..templates.contract import INCIDENTS
 from ..portfolio.quarter import LATE
 from .quarterly_layout import (
-    HEADER_ROW, SheetContext, header, kind_label, start_sheet, titled_rows, write_rows,
+    HEADER_ROW, SheetContext, end_sheet, header, kind_label, section, several_tables,
+    start_sheet, titled_rows, write_rows,
 )
-from .xlsx_style import DATE, DATETIME, INTEGER, MONEY, as_date, put
+from .xlsx_style import DATE, DATETIME, INTEGER, MONEY, as_date, put, wrapped_height, write_row
 
 RISK_FLAG_HEADERS = ("Contract ID", "Flag", "Severity", "Detail", "Evidence",
                      "Recommended Action", "Issue")
@@ -39,6 +40,7 @@ def write_risk_flags(wb, ctx: SheetContext) -> None:
     ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(RISK_FLAG_HEADERS) - 1)
     if not rows:
         put(ws, end + 1, 0, "No flags were raised this quarter.", st.note())
+    end_sheet(ws, ctx, end + 1)
 
 
 def write_incidents(wb, ctx: SheetContext) -> None:
@@ -67,23 +69,51 @@ def write_incidents(wb, ctx: SheetContext) -> None:
         put(ws, end, 0, "No incidents were reported this quarter.", st.note())
         end += 1
 
-    # Complaints are laid out under the incident columns (Summary under Description,
-    # Evidence under Action Taken), so the sheet keeps one set of column widths.
-    rows = [(c.contract_id, as_date(c.date_received), c.summary, c.category, c.outcome,
-             as_date(c.resolved_date), None, None, c.row_ref())
-            for c in data.complaints]
-    titled_rows(ws, ctx, end + 1, "Complaints",
-                ("Contract ID", "Date Received", "Summary", "Category", "Outcome",
-                 "Resolved Date", "", "", "Evidence"), rows,
-                (text, st.cell(DATE), wrap, wrap, wrap, st.cell(DATE), text, text, wrap),
-                "No complaints were reported this quarter.")
+    several_tables(ws, ctx)
+    _write_complaints(ws, ctx, end + 1)
+
+
+COMPLAINT_HEADERS = ("Contract ID", "Date Received", "Summary", "Category", "Outcome",
+                     "Resolved Date", "Evidence")
+EVIDENCE_SPAN = 3  # Evidence is merged over the last three columns it takes
+
+
+def _write_complaints(ws, ctx: SheetContext, row: int) -> int:
+    """Complaints, under the incidents in the sheet's own columns: every column headed
+    (Evidence merged over three columns, so nothing prints blank). Returns the next row."""
+    st = ctx.st
+    text, wrap, day_fmt = st.cell(), st.cell(wrap=True), st.cell(DATE)
+    last = len(COMPLAINT_HEADERS) - 1  # Evidence's first column
+    span = (last, last + EVIDENCE_SPAN - 1)
+    evidence_width = sum(ctx.widths[span[0]:span[1] + 1])
+    section(ws, ctx, row, "Complaints", span[1])
+    header(ws, ctx, row + 1, COMPLAINT_HEADERS[:-1] + ("",))
+    ws.merge_range(row + 1, span[0], row + 1, span[1], "", st.header())
+    put(ws, row + 1, last, "Evidence", st.header())
+    row += 2
+    for c in ctx.data.complaints:
+        values = (c.contract_id, as_date(c.date_received), c.summary, c.category, c.outcome,
+                  as_date(c.resolved_date))
+        write_row(ws, row, values, (text, day_fmt, wrap, wrap, wrap, day_fmt))
+        ws.merge_range(row, span[0], row, span[1], "", wrap)
+        put(ws, row, last, c.row_ref(), wrap)
+        ws.set_row(row, wrapped_height(
+            [(v, w) for v, w in zip(values, ctx.widths) if isinstance(v, str)]
+            + [(c.row_ref(), evidence_width)]))
+        row += 1
+    if not ctx.data.complaints:
+        put(ws, row, 0, "No complaints were reported this quarter.", st.note())
+        row += 1
+    end_sheet(ws, ctx, row - 1)
+    return row
 
 
 def write_returns(wb, ctx: SheetContext) -> None:
     """Returns: each expected return's status, the chase list, restatements, every file."""
     data, st = ctx.data, ctx.st
     widths = (12, 22, 12, 15, 12, 18, 12, 14, 40, 9, 8, 8, 9)
-    ws = start_sheet(wb, ctx, "Returns", "Returns received, late and missing", widths)
+    ws = start_sheet(wb, ctx, "Returns", "Returns received, late and missing", widths,
+                     tables=True)
     headers = ("Contract ID", "Provider", "Return", "Status", "Due By", "Received (UK time)",
                "Version", "Working Days Late", "File", "Files Received", "Errors", "Queries",
                "Warnings")
@@ -128,10 +158,12 @@ def write_returns(wb, ctx: SheetContext) -> None:
     rows = [(s.contract_id, s.original_name, kind_label(s.kind), s.status.capitalize(), s.version,
              s.received_uk, s.errors, s.queries, s.archive_path or s.feedback_path or "",
              s.warnings) for s in data.submissions]
-    titled_rows(ws, ctx, row + 1, "Every file received for this quarter",
-                ("Contract ID", "Original Name", "Return", "Ledger Status", "Version",
-                 "Received (UK time)", "Errors", "Queries", "Archived As", "Warnings"),
-                rows, (text, wrap, text, text, num, st.cell(DATETIME), num, num, wrap, num))
+    row = titled_rows(ws, ctx, row + 1, "Every file received for this quarter",
+                      ("Contract ID", "Original Name", "Return", "Ledger Status", "Version",
+                       "Received (UK time)", "Errors", "Queries", "Archived As", "Warnings"),
+                      rows, (text, wrap, text, text, num, st.cell(DATETIME), num, num, wrap,
+                             num))
+    end_sheet(ws, ctx, row - 1)
 
 
 def write_sources(wb, ctx: SheetContext) -> None:
@@ -140,7 +172,8 @@ def write_sources(wb, ctx: SheetContext) -> None:
     headers = ("File", "Original Name", "Contract ID", "Period", "Return", "Version", "Status",
                "Received (UK time)", "SHA-256", "Archive Path", "Used For")
     widths = (30, 24, 10, 10, 10, 8, 10, 16, 52, 30, 18)
-    ws = start_sheet(wb, ctx, "Sources", "Sources: every return used", widths)
+    ws = start_sheet(wb, ctx, "Sources", "Sources: every return used", widths,
+                     keep=(8,))  # the SHA-256 prints whole
     header(ws, ctx, HEADER_ROW, headers)
     text, wrap = st.cell(), st.cell(wrap=True)
     rows = [(u.source.file, u.source.original_name, u.source.contract_id, u.source.period.label,
@@ -152,3 +185,4 @@ def write_sources(wb, ctx: SheetContext) -> None:
         st.cell(DATETIME), st.get(border=1, border_color="#A6A6A6", font_name="Courier New",
                                        font_size=8), wrap, wrap))
     ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
+    end_sheet(ws, ctx, max(end - 1, HEADER_ROW))
