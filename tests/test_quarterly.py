@@ -404,7 +404,7 @@ def printed_widths(sheet) -> tuple[list[float], set[int]]:
 
 def test_every_sheet_fits_its_page_width_at_a_readable_size(book):
     """Fit to one page wide shrinks the type: the widths keep 10 pt text at 8 pt or more."""
-    from cm_excel.reports.print_setup import MIN_SCALE, print_scale
+    from cm_excel.print_setup import MIN_SCALE, print_scale
 
     for sheet in book:
         widths, hidden = printed_widths(sheet)
@@ -557,7 +557,7 @@ def _tables(sheet):
 def test_libreoffice_prints_every_sheet_readable_with_its_own_headers(golden, tmp_path):
     """Rendered by LibreOffice: 8 pt or more on every page, as many pages as the content
     needs, and no page's top carries the header of a table other than the one going on."""
-    from cm_excel.reports.print_setup import page_height_points, print_scale
+    from cm_excel.print_setup import page_height_points, print_scale
 
     path = golden[3].workbook_path
     reference = tmp_path / "reference.xlsx"

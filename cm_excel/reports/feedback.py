@@ -31,6 +31,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..atomic import atomic_path, make_reproducible
 from ..errors import WorkspaceError
 from ..templates.contract import META_SHEET
+from ..print_setup import SIDE_MARGIN_INCHES, fit_widths
 from ..findings import LEVEL_ORDER, Finding, Level, sort_key
 from ..validation.result import ValidationResult
 from ..workspace import Workspace
@@ -44,7 +45,9 @@ FILLS = {Level.ERROR: PatternFill("solid", fgColor="FFC7CE"),
          Level.QUERY: PatternFill("solid", fgColor="FFEB9C"),
          Level.WARNING: PatternFill("solid", fgColor="FFEB9C")}
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-WIDTHS = (18, 26, 16, 8, 70, 60)  # Level, Code, Sheet, Cell, What is wrong, What to do
+# Level, Code, Sheet, Cell, What is wrong, What to do: the two wide ones narrowed so the
+# Problems sheet prints one A4 page wide at 8 pt or more
+WIDTHS = fit_widths((18, 26, 16, 8, 70, 60), floor=20)
 RISKY_START = ("=", "+", "-", "@")
 MAX_MARKED_CELLS = 500  # a finding on a huge range marks its first cells only
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9 _.()-]+")
@@ -240,6 +243,8 @@ def _problems_sheet(ws, result: ValidationResult, findings: list[Finding], copie
     for col, width in zip("ABCDEF", WIDTHS):
         ws.column_dimensions[col].width = width
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN_INCHES
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"

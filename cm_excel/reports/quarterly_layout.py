@@ -20,7 +20,7 @@ from ..flags.overview import ContractOverview
 from ..portfolio.rag import day
 from ..register.model import Settings
 from ..portfolio.quarter import QuarterData
-from .print_setup import MIN_SCALE, fit_widths, fold_columns, table_breaks
+from ..print_setup import MIN_SCALE, fit_widths, fold_columns, table_breaks
 from .xlsx_style import Styles, page_setup, put, set_widths, wrapped_height, write_row
 
 HEADER_ROW = 2  # zero-based: Excel row 3

@@ -1,13 +1,16 @@
 """The performance sheets of the SMG quarterly workbook: KPIs and Finance.
 
 KPIs shows each KPI against its register target with previous quarters, a trend
-sparkline (Excel) and a trend arrow and word that print anywhere, one block per contract; Finance shows budget against actual per budget line and per contract, with a
-chart of the contract totals.
+sparkline (Excel) and a trend arrow and word that print in any program, one block per
+contract, each starting a printed page; Finance shows budget against actual per budget line
+and per contract, with a chart of the contract totals.
 """
 
 from __future__ import annotations
 
 import math
+
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..flags.overview import missing_return_word
 from ..portfolio.rag import variance_share
@@ -80,6 +83,7 @@ def write_kpis(wb, ctx: SheetContext) -> None:
     row = HEADER_ROW
     text, wrap = st.cell(), st.cell(wrap=True)
     blocks = []
+    trends: list[tuple[str, str]] = []  # (cell, range) of each trend sparkline
     for cid in dict.fromkeys(k.contract_id for k in data.kpis):
         blocks.append(row)
         c = data.contract(cid)
@@ -90,11 +94,14 @@ def write_kpis(wb, ctx: SheetContext) -> None:
             _kpi_row(ws, ctx, row, k, len(history), (text, wrap))
             if history:
                 first = max(first_hist, actual_col - 7)  # eight quarters: seven before, this one
-                ws.add_sparkline(row, actual_col + 2, {
-                    "range": f"'KPIs'!{column_range(first, actual_col, row)}",
-                    "markers": True, "empty_cells": "gaps", "show_hidden": True})
+                trends.append((xl_rowcol_to_cell(row, actual_col + 2),
+                               f"'KPIs'!{column_range(first, actual_col, row)}"))
             row += 1
         row += 1
+    if trends:  # one sparkline group: xlsxwriter builds every style's colours per call
+        ws.add_sparkline(HEADER_ROW + 2, actual_col + 2, {
+            "location": [cell for cell, _ in trends], "range": [rng for _, rng in trends],
+            "markers": True, "empty_cells": "gaps", "show_hidden": True})
     if not blocks:
         put(ws, row, 0, "No KPI results this quarter.", st.note())
         row += 2

@@ -1,5 +1,8 @@
 """How a sheet prints: one page wide at a readable size, each table with its own header or none.
 
+It imports nothing of cm-excel, so every workbook writer can use it: the SMG workbooks
+(``reports``), the register (``register.starter``) and the provider feedback workbook.
+
 Every SMG sheet prints landscape on A4, fit to one page wide (``xlsx_style.page_setup``).
 Fitting shrinks the type, so a sheet's column widths decide how small it prints: this module
 works that scale out from the widths, as Excel and LibreOffice do, so a writer (and a test)
@@ -19,8 +22,15 @@ Use from any xlsxwriter sheet (quarterly, annual or meeting-pack workbooks, a Ca
     ...write the tables, noting the first row of each (its heading) in ``starts``...
     ws.set_h_pagebreaks(table_breaks(ws, starts, last_row, widths=widths, repeat_height=39))
 
-``forced`` gives rows that always start a page (one block per contract). openpyxl sheets
-(the provider feedback workbook) use ``print_scale`` on their widths too.
+``forced`` gives rows that always start a page (one block per contract). ``fit_widths``
+narrows a sheet's wide text columns until it prints at ``MIN_SCALE``; ``fold_columns`` puts
+columns the page can do without behind a [+]. openpyxl sheets (the provider feedback
+workbook) use ``fit_widths`` and ``print_scale`` on their widths too, with the same margins
+(``SIDE_MARGIN_INCHES``).
+
+The scale assumes the fonts the widths are measured in (Excel's Calibri; LibreOffice's
+metric twin Carlito). LibreOffice without Carlito measures widths in a wider font and
+prints smaller (DejaVu Sans: about three quarters of the scale here).
 """
 
 from __future__ import annotations
