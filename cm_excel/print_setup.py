@@ -74,25 +74,24 @@ def print_scale(widths, hidden=(), margin_inches: float = SIDE_MARGIN_INCHES) ->
 
 
 def table_breaks(ws, starts, last_row: int, *, widths, hidden=(), repeat_height: float = 0.0,
-                 forced=(), extra=None) -> list[int]:
+                 forced=()) -> list[int]:
     """Rows to break the page before, so no table starts at the foot of a page.
 
     ``starts`` are the first rows of each table (its section heading); ``last_row`` the
     sheet's last printed row; ``repeat_height`` the points of the rows repeated on every
-    page; ``forced`` rows always start a page; ``extra`` maps a row to points drawn below
-    it that are not rows (a chart). Row heights are the ones the sheet set (xlsxwriter keeps
-    them in ``row_sizes``), else the default 15 pt. A table is moved to the next page when
+    page; ``forced`` rows always start a page (a chart counts by the rows it covers). Row
+    heights are the ones the sheet set (xlsxwriter keeps them in ``row_sizes``), else the
+    default 15 pt. A table is moved to the next page when
     it would not fit whole on this one but would on a fresh page, or when fewer than its
     heading, header and ``KEEP_ROWS`` rows fit here.
     """
     scale = print_scale(widths, hidden)
     room = page_height_points() / scale - repeat_height  # in unscaled points
     sizes = getattr(ws, "row_sizes", {})
-    extra = extra or {}
 
     def height(row: int) -> float:
         size = sizes.get(row)
-        return (size[0] if size and size[0] is not None else DEFAULT_ROW_POINTS) + extra.get(row, 0)
+        return size[0] if size and size[0] is not None else DEFAULT_ROW_POINTS
 
     bounds = sorted(set(starts) | set(forced))
     ends = {start: (bounds[i + 1] if i + 1 < len(bounds) else last_row + 1)

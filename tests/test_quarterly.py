@@ -591,7 +591,7 @@ def test_libreoffice_prints_every_sheet_readable_with_its_own_headers(golden, tm
         usable = page_height_points() - (24 + 15 + 42 + max(heights)) * scale
         low += breaks + 1
         high += breaks + 1 + int(sum(heights) * scale / usable)
-    assert low <= len(pages) <= high
+    assert low <= len(pages) <= high, (low, len(pages), high)
 
     # headers: a page's top shows the heading of a table starting there, the header of the
     # table going on from the page before, or neither; never another table's header

@@ -95,13 +95,13 @@ def wide_note(ws, ctx: SheetContext, row: int, text: str) -> None:
     ws.merge_range(row, 0, row, len(ctx.widths) - 1, text, ctx.st.note(wrap=True))
 
 
-def end_sheet(ws, ctx: SheetContext, last_row: int, *, forced=(), extra=None) -> None:
+def end_sheet(ws, ctx: SheetContext, last_row: int, *, forced=()) -> None:
     """The print area (the sheet's columns down to ``last_row``: text running on past the
     last column would otherwise widen the page and shrink the type) and page breaks
     keeping each table of a sheet of several tables off the foot of a page (``forced``
     rows always start one). Every sheet made by ``start_sheet`` ends with it."""
     breaks = table_breaks(ws, ctx.starts, last_row, widths=ctx.widths, hidden=ctx.hidden,
-                          repeat_height=ctx.repeat_height, forced=forced, extra=extra)
+                          repeat_height=ctx.repeat_height, forced=forced)
     if breaks:
         ws.set_h_pagebreaks(breaks)
     ws.print_area(0, 0, last_row, len(ctx.widths) - 1)
