@@ -54,12 +54,14 @@ class SheetContext:
 
 def start_sheet(wb, ctx: SheetContext, name: str, title: str, widths, *, freeze_col: int = 1,
                 tables: bool = False, folded=(), keep=(), header_height: float = 30,
-                min_scale: float = MIN_SCALE):
+                min_scale: float = MIN_SCALE, repeat_to: int | None = None):
     """A new worksheet with its widths, title, subtitle, page setup and frozen header.
 
     ``widths`` are narrowed where needed to print at 8 pt or more (``keep`` columns keep
     theirs); ``folded`` columns (indexes) go in collapsed groups, off the printed page.
-    ``tables``: the sheet holds several tables, so only the title rows repeat on each page.
+    ``tables``: the sheet holds several tables, so only the title rows repeat on each page
+    (``repeat_to=1`` says the same; ``repeat_to=HEADER_ROW`` is the one-table default).
+    Row heights worked out from the widths must use ``ctx.widths`` (the narrowed ones).
     """
     ws = wb.add_worksheet(name)
     hidden = tuple(sorted(folded))
@@ -71,6 +73,8 @@ def start_sheet(wb, ctx: SheetContext, name: str, title: str, widths, *, freeze_
     ws.set_row(0, TITLE_HEIGHT)
     put(ws, 0, 0, title, ctx.st.title())
     put(ws, 1, 0, ctx.period_line, ctx.st.subtitle())
+    if repeat_to is not None:
+        tables = repeat_to < HEADER_ROW
     repeat_to = 1 if tables else HEADER_ROW
     ctx.repeat_height = TITLE_HEIGHT + SUBTITLE_HEIGHT + (0 if tables else header_height)
     page_setup(ws, period_label=ctx.page_label, marking=ctx.settings.protective_marking,
