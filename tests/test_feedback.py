@@ -87,6 +87,14 @@ def test_problems_sheet_comes_first_and_lists_every_finding(ws, register):
     assert sub.feedback_path == out.feedback_path.relative_to(ws.root).as_posix()
     levels = {r[1]: r[0] for r in problems(out.feedback_path)}
     assert levels["VALUE_NEGATIVE"] == "Error" and levels["VALUE_AS_TEXT"] == "Warning"
+    # the Problems sheet prints one A4 landscape page wide at 8 pt or more
+    from cm_excel.print_setup import MIN_SCALE, SIDE_MARGIN_INCHES, print_scale
+
+    sheet = wb[PROBLEMS_SHEET]
+    widths = [sheet.column_dimensions[c].width for c in "ABCDEF"]
+    assert print_scale(widths) >= MIN_SCALE
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.page_margins.left == sheet.page_margins.right == SIDE_MARGIN_INCHES
 
 
 def test_cells_concerned_are_coloured_and_commented(ws, register):

@@ -41,7 +41,7 @@ from cm_excel import pipeline
 from cm_excel.periods import Period
 from cm_excel.register.reader import read_register
 from cm_excel.workspace import Workspace, init_workspace
-from test_golden_returns import assert_rows, header_row, pick, rows_under, table
+from test_golden_returns import assert_rows, blocks, header_row, pick, rows_under, table
 
 UTC = timezone.utc
 Q1, Q2 = Period(2026, 1), Period(2026, 2)
@@ -195,7 +195,7 @@ def test_the_earlier_quarter_shows_the_updated_outcome(run):
 
 
 def test_cost_per_victim_supported_is_computed_with_the_reported_figure_beside_it(run):
-    rows = table(run["q2"]["KPIs"], ("Contract ID", "KPI Code", "KPI"))
+    rows = blocks(run["q2"]["KPIs"], ("Contract ID", "KPI Code", "KPI"))
     vs25 = {r["Contract ID"]: r for r in rows if r["KPI Code"] == "VS25"}
     assert_rows(pick(list(vs25.values()), "Contract ID", "Target", "Amber Threshold",
                      "Numerator", "Denominator", "Actual", "RAG"), [

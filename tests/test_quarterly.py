@@ -63,6 +63,17 @@ def block(sheet, title):
     raise AssertionError(f"no section {title!r} on {sheet.title}")
 
 
+def kpi_blocks(sheet):
+    """The KPIs sheet's rows, block by block (each contract's block has its own header row,
+    the row under its heading): {contract heading: rows}."""
+    blocks = {}
+    for row in sheet.iter_rows(min_col=1, max_col=1):
+        nxt = sheet.cell(row[0].row + 1, 1).value
+        if row[0].value and nxt == "Contract ID":
+            blocks[row[0].value] = table(sheet, row[0].row + 1)
+    return blocks
+
+
 def all_values(path):
     wb = load_workbook(path)
     return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
@@ -213,7 +224,14 @@ def test_contracts_sheet(book):
 
 def test_kpis_sheet(book):
     sheet = book["KPIs"]
-    rows = table(sheet)
+    blocks = kpi_blocks(sheet)
+    rows = [r for block in blocks.values() for r in block]
+    # one block per contract, headed by the contract, each printed on its own page
+    assert [h.split(":")[0] for h in blocks] == list(dict.fromkeys(k[0] for k in qs.EXPECTED_KPIS))
+    assert all({r["Contract ID"] for r in block} == {h.split(":")[0]} for h, block in blocks.items())
+    breaks = [b.id for b in sheet.row_breaks.brk]
+    headings = [c.row for (c,) in sheet.iter_rows(min_col=1, max_col=1) if c.value in blocks]
+    assert breaks == [r - 1 for r in headings[1:]]  # a page break before each later block
     got = {(r["Contract ID"], r["KPI Code"]): r for r in rows}
     assert list(got) == list(qs.EXPECTED_KPIS)  # contract, then SLA order
     for key, (actual, word, q2, previous, run) in qs.EXPECTED_KPIS.items():
@@ -225,12 +243,18 @@ def test_kpis_sheet(book):
         assert r["Red Quarters In A Row"] == run, key
     assert got[("VS-001", "VS02")]["Evidence"].endswith("Performance!E6")
     # eight previous quarters are there; the four oldest sit in a collapsed group
-    labels = [c.value for c in sheet[HEADER_ROW]]
+    labels = [c.value for c in sheet[HEADER_ROW + 1]]
     assert labels[9:17] == ["2024-25 Q3", "2024-25 Q4", "2025-26 Q1", "2025-26 Q2",
                             "2025-26 Q3", "2025-26 Q4", "2026-27 Q1", "2026-27 Q2"]
     assert sheet.column_dimensions["J"].hidden
-    assert sheet["F5"].number_format == "0.0%"  # VS02 target: a percentage
-    assert sheet["F4"].number_format == "#,##0"  # VS01: a count
+    assert sheet["F6"].number_format == "0.0%"  # VS02 target: a percentage
+    assert sheet["F5"].number_format == "#,##0"  # VS01: a count
+    # a trend that prints in any program, beside the sparkline
+    assert got[("VS-001", "VS02")]["Since Last Quarter"] == "\u2193 Worse"  # 92% to 80%
+    assert got[("VS-003", "VS02")]["Since Last Quarter"] is None  # no figure this quarter
+    assert {r["Since Last Quarter"] for r in rows} <= {
+        "\u2191 Better", "\u2193 Worse", "\u2193 Better", "\u2191 Worse", "\u2192 Same",
+        "\u2191 Up", "\u2193 Down", None}
 
 
 def test_kpis_have_sparklines(golden):
@@ -358,6 +382,9 @@ def test_provider_text_never_becomes_a_formula(golden, book):
     assert '<t>=HYPERLINK("http://example.invalid","x")</t>' in shared
 
 
+MULTI_TABLE = {"KPIs", "Finance", "Incidents & Complaints", "Returns", "Calendar", "Rules"}
+
+
 def test_print_setup(book):
     for sheet in book:
         assert sheet.page_setup.orientation == "landscape", sheet.title
@@ -366,11 +393,54 @@ def test_print_setup(book):
         assert sheet.page_setup.fitToHeight == 0  # as many pages down as needed
         assert "OFFICIAL-SENSITIVE" in sheet.oddFooter.right.text
         assert "2026-27 Q3" in sheet.oddFooter.left.text
-        if sheet.title != "Summary":
-            assert sheet.print_title_rows == "$1:$3"
+        if sheet.title == "Summary":
+            continue
+        # one table: its header repeats; several: only the title rows (never the first
+        # table's header over another table)
+        expected = "$1:$2" if sheet.title in MULTI_TABLE else "$1:$3"
+        assert sheet.print_title_rows == expected, sheet.title
+        assert sheet.print_area, sheet.title  # text running on never widens the page
     for title in ("Contracts", "KPIs", "Finance", "Risk Flags", "Returns", "Sources"):
         assert book[title].freeze_panes is not None
+    for title in ("Contracts", "Finance", "Risk Flags", "Returns", "Sources"):
         assert book[title].auto_filter.ref.startswith("A3:")
+
+
+def printed_widths(sheet) -> tuple[list[float], set[int]]:
+    """Column widths (characters, as xlsxwriter was given them) and the hidden columns."""
+    from openpyxl.utils import column_index_from_string
+
+    widths, hidden = {}, set()
+    for letter, dim in sheet.column_dimensions.items():
+        for col in range(dim.min or column_index_from_string(letter),
+                         (dim.max or column_index_from_string(letter)) + 1):
+            widths[col - 1] = round(dim.width - 0.71, 1)  # xlsxwriter adds the padding
+            if dim.hidden:
+                hidden.add(col - 1)
+    return [widths.get(i, 8.43) for i in range(max(widths) + 1)], hidden
+
+
+def test_every_sheet_fits_its_page_width_at_a_readable_size(book):
+    """Fit to one page wide shrinks the type: the widths keep 10 pt text at 8 pt or more."""
+    from cm_excel.print_setup import MIN_SCALE, print_scale
+
+    for sheet in book:
+        widths, hidden = printed_widths(sheet)
+        assert print_scale(widths, hidden) >= MIN_SCALE, sheet.title
+
+
+def test_complaints_have_no_blank_headed_columns(book):
+    sheet = book["Incidents & Complaints"]
+    for (cell,) in sheet.iter_rows(min_col=1, max_col=1):
+        if str(cell.value or "").startswith("Complaints"):
+            header_row = cell.row + 1
+    headers = [c.value for c in sheet[header_row]][:13]  # the sheet's 13 columns (A to M)
+    merged = sorted(str(m) for m in sheet.merged_cells.ranges if m.min_row == header_row)
+    assert headers[:7] == ["Contract ID", "Date Received", "Category", "Summary", "Outcome",
+                           "Resolved Date", "Note"]
+    assert headers[10] == "Evidence"
+    # Note over G:J and Evidence over K:M: every printed column sits under a heading
+    assert merged == [f"G{header_row}:J{header_row}", f"K{header_row}:M{header_row}"]
 
 
 def test_document_properties_are_fixed_by_as_of(golden):
@@ -442,20 +512,132 @@ def test_empty_ledger_still_writes_a_workbook(tmp_path):
 # --- LibreOffice: the workbook opens, converts and prints --------------------------------------
 
 
-def test_libreoffice_converts_the_workbook_to_pdf_and_the_summary_renders(golden, tmp_path):
-    soffice = shutil.which("soffice") or "/usr/bin/soffice"
-    profile = tmp_path / "lo-profile"
+def _run(*args, timeout=180) -> str:
+    proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+REFERENCE_WIDTHS = (10,) * 30
+
+
+def _reference_workbook(path):
+    """Two pages with the marking in 10 pt italic Arial, as every sheet's subtitle ends:
+    one at 100%, one of 30 columns fitted to the page width. The second shows how this
+    machine's fonts turn column widths into a scale (LibreOffice without Carlito measures
+    widths in a wider font than Excel's Calibri and prints smaller than the widths say)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    for fitted in (False, True):
+        ws = wb.add_worksheet()
+        ws.write_string(2, 0, "OFFICIAL-SENSITIVE", wb.add_format(
+            {"font_name": "Arial", "font_size": 10, "italic": True}))
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.set_header("&L ")
+        ws.set_footer("&L ")
+        if fitted:
+            ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
+            ws.set_column(0, len(REFERENCE_WIDTHS) - 1, REFERENCE_WIDTHS[0])
+            ws.write_string(3, len(REFERENCE_WIDTHS) - 1, "end")
+            ws.fit_to_pages(1, 0)
+    wb.close()
+
+
+def _scale(page_bbox: str, at_full_size: float | None = None) -> float | None:
+    """The width of the subtitle's marking (10 pt, shrunk with the page when fitted), as a
+    share of ``at_full_size`` (or in points); None when the page has no subtitle."""
+    words = sorted(re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                              r'yMax="[\d.]+">OFFICIAL-SENSITIVE</word>', page_bbox),
+                   key=lambda w: float(w[1]))
+    if at_full_size is None:
+        [(x0, _, x1)] = words[:1]
+    elif len(words) >= 3:  # page header, subtitle, (a cell or two,) footer
+        x0, _, x1 = words[1]
+    else:
+        return None
+    width = float(x1) - float(x0)
+    return width / at_full_size if at_full_size else width
+
+
+def _tables(sheet):
+    """(heading or None, header words) of each table: header rows are the dark-filled ones."""
+    tables = []
+    for row in sheet.iter_rows():
+        first = row[0]
+        if first.fill is not None and str(first.fill.fgColor.rgb).endswith("1F3864"):
+            above = sheet.cell(first.row - 1, 1).value if first.row > 1 else None
+            words = {w for c in row if isinstance(c.value, str) for w in c.value.split()}
+            tables.append((above if first.row > 3 else None, words))
+    return tables
+
+
+def test_libreoffice_prints_every_sheet_readable_with_its_own_headers(golden, tmp_path):
+    """Rendered by LibreOffice: 8 pt or more on every page, as many pages as the content
+    needs, and no page's top carries the header of a table other than the one going on."""
+    from cm_excel.print_setup import page_height_points, print_scale
+
+    path = golden[3].workbook_path
+    reference = tmp_path / "reference.xlsx"
+    _reference_workbook(reference)
     out = tmp_path / "pdf"
-    proc = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
-         "pdf", "--outdir", str(out), str(golden[3].workbook_path)],
-        capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stderr
-    pdf = out / "SMG_Quarterly_2026-27_Q3.pdf"
-    assert pdf.is_file() and pdf.stat().st_size > 10_000
+    _run(shutil.which("soffice") or "/usr/bin/soffice",
+         f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", out, path, reference)
+    pdf = out / (path.stem + ".pdf")
+    _run("pdftotext", "-bbox", pdf, tmp_path / "bbox.html")
+    _run("pdftotext", "-bbox", out / "reference.pdf", tmp_path / "ref.html")
+    pages = (tmp_path / "bbox.html").read_text(encoding="utf-8").split("<page ")[1:]
+    full_page, fitted_page = (tmp_path / "ref.html").read_text(encoding="utf-8").split("<page ")[1:]
+    full = _scale(full_page)
+    # this machine's fonts: the scale LibreOffice uses over the one the widths give
+    fonts = _scale(fitted_page) / full / print_scale(REFERENCE_WIDTHS)
+    book = load_workbook(path)
+
+    # readable: the body text of every page prints at 8 pt or more (10 pt at 80%)
+    scales = [_scale(p, full) for p in pages]
+    assert all(s / fonts >= 0.8 - 0.01 for s in scales if s is not None), (scales, fonts)
+    assert scales.count(None) <= 1  # the Summary's second page has no subtitle
+
+    # pages: each sheet at least one page per manual break, and no more than its rows need
+    low = high = 0
+    for sheet in book:
+        breaks = len(sheet.row_breaks.brk)
+        widths, hidden = printed_widths(sheet)
+        scale = print_scale(widths, hidden)
+        heights = [sheet.row_dimensions[r].height or 15 for r in range(1, sheet.max_row + 1)]
+        usable = page_height_points() - (24 + 15 + 42 + max(heights)) * scale
+        low += breaks + 1
+        high += breaks + 1 + int(sum(heights) * scale / usable)
+    assert low <= len(pages) <= high, (low, len(pages), high)
+
+    # headers: a page's top shows the heading of a table starting there, the header of the
+    # table going on from the page before, or neither; never another table's header
+    going_on = {}
+    for number in range(1, len(pages) + 1):
+        lines = [ln.strip() for ln in _run("pdftotext", "-layout", "-f", number, "-l", number,
+                                           pdf, "-").splitlines() if ln.strip()]
+        name = next(t for t in book.sheetnames if lines[0].endswith(t.replace("&", "&")))
+        tables = _tables(book[name])
+        top = " ".join(lines[3:7])  # after the marking, title and subtitle
+        top_words = set(top.split())
+        scores = [len(words & top_words) / len(words) for _, words in tables]
+        best = max(range(len(tables)), key=scores.__getitem__)
+        heading = tables[best][0]
+        first_page = name not in going_on
+        starts_here = (heading is None and first_page) or (
+            heading is not None and lines[3].startswith(str(heading)[:30]))
+        if scores[best] >= 0.7 and not starts_here:
+            assert going_on.get(name) == best, (number, name, top)
+        if first_page and tables and tables[0][0] is None:
+            going_on[name] = 0
+        text = " ".join(lines[3:])  # the table going on at the foot: the last begun here
+        for i, (title, _) in enumerate(tables):
+            if title and str(title)[:30] in text:
+                going_on[name] = i
+
     png = tmp_path / "summary"
-    proc = subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf),
-                           str(png)], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
+    _run("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", pdf, png)
     [page] = list(tmp_path.glob("summary*.png"))
     assert page.stat().st_size > 5_000

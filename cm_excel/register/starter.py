@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..atomic import atomic_path
+from ..print_setup import SIDE_MARGIN_INCHES, fit_widths
 from ..periods import Period, fy_label
 from .convert import is_share_knob
 from .schema import (DATE, ENUM, FY, INT, KNOBS, MONEY, NUMBER, SETTINGS, SHEETS, SLA_KPIS,
@@ -238,9 +239,11 @@ def _write_sheet(workbook, formats: _Formats, spec: SheetSpec, rows) -> None:
         "columns": [{"header": c.header, "header_format": formats.get(wrap=True, bold=True)}
                     for c in spec.columns],
     })
+    # narrowed where needed so the sheet prints one A4 page wide at 8 pt or more
+    widths = fit_widths([c.width for c in spec.columns])
     for col, column in enumerate(spec.columns):
         wrap = _wraps(column)
-        ws.set_column(col, col, column.width)
+        ws.set_column(col, col, widths[col])
         help_text = COLUMN_HELP[(spec.name, column.header)]
         ws.write_comment(0, col, help_text, {"x_scale": 2.2, "y_scale": 1.2})
         _validate(ws, col, column, help_text)
@@ -256,9 +259,9 @@ def _write_sheet(workbook, formats: _Formats, spec: SheetSpec, rows) -> None:
             else:
                 ws.write_number(r, col, value, cell_format)
     # Row heights are set here because not every program grows a row to fit wrapped text.
-    ws.set_row(0, _LINE_HEIGHT * max(_lines(c.header, c.width) for c in spec.columns))
+    ws.set_row(0, _LINE_HEIGHT * max(_lines(c.header, w) for c, w in zip(spec.columns, widths)))
     for r, row in enumerate(rows, start=1):
-        lines = max((_lines(value, column.width) for (value, _), column in zip(row, spec.columns)
+        lines = max((_lines(value, w) for (value, _), column, w in zip(row, spec.columns, widths)
                      if isinstance(value, str) and _wraps(column)), default=1)
         if lines > 1:
             ws.set_row(r, _LINE_HEIGHT * lines)
@@ -266,6 +269,7 @@ def _write_sheet(workbook, formats: _Formats, spec: SheetSpec, rows) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.fit_to_pages(1, 0)
+    ws.set_margins(left=SIDE_MARGIN_INCHES, right=SIDE_MARGIN_INCHES)
     ws.repeat_rows(0)
     ws.set_footer(f"&L{spec.name}&Rpage &P of &N")
 

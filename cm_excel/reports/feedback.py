@@ -32,6 +32,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 from ..atomic import atomic_path
 from ..errors import WorkspaceError
 from ..excel_text import cell_text
+from ..print_setup import MIN_SCALE, SIDE_MARGIN_INCHES, fit_widths
 from ..findings import LEVEL_ORDER, Finding, Level, sort_key
 from ..validation.result import ValidationResult
 from ..workspace import Workspace
@@ -44,7 +45,10 @@ LEVEL_WORDS = {Level.ERROR: "Error", Level.QUERY: "Query", Level.WARNING: "Warni
 # Excel's own "Bad" and "Neutral" fills, so the colours read as Excel users expect.
 FILLS = {Level.ERROR: "#FFC7CE", Level.QUERY: "#FFEB9C", Level.WARNING: "#FFEB9C"}
 HEADER_FILL = "#1F4E78"
-WIDTHS = (18, 26, 16, 8, 70, 60)  # Level, Code, Sheet, Cell, What is wrong, What to do
+# Level, Code, Sheet, Cell, What is wrong, What to do: the two wide ones narrowed so the
+# Problems sheet prints one A4 page wide at 8 pt or more
+# (a little under, as a spreadsheet program adds its own padding to each width)
+WIDTHS = fit_widths((18, 26, 16, 8, 70, 60), floor=20, min_scale=MIN_SCALE + 0.03)
 COPY_WIDTH = 16  # columns of the re-created sheets
 MAX_LISTED = 5_000  # problems listed on the Problems sheet
 MAX_MARKED_CELLS = 500  # a finding on a huge range marks its first cells only
@@ -216,6 +220,8 @@ class _Feedback:
         for col, width in enumerate(WIDTHS):
             ws.set_column(col, col, width)
         ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.set_margins(left=SIDE_MARGIN_INCHES, right=SIDE_MARGIN_INCHES)
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(head)
 

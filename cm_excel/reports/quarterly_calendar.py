@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..flags.catalogue import BY_CODE
 from ..portfolio.calendar import calendar_events
-from .quarterly_layout import HEADER_ROW, SheetContext, start_sheet, titled_rows
+from .quarterly_layout import HEADER_ROW, SheetContext, end_sheet, start_sheet, titled_rows
 from .xlsx_style import DATE, INTEGER, put
 
 CALENDAR_MONTHS = 12
@@ -44,12 +44,10 @@ def write_calendar(wb, ctx: SheetContext) -> None:
     """Calendar: calendar and governance flags, then the dates ahead (and overdue)."""
     st = ctx.st
     ws = start_sheet(wb, ctx, "Calendar", "Contract calendar and governance", WIDTHS,
-                     freeze_col=None)
-    put(ws, HEADER_ROW, 0, "Exit notices, post-contract reviews, audits, disputes, the "
-        "checklist and officers, from the register as of the report date (strategy 3.0, "
-        "3.1, 4.0, 5.2, 6.0).", st.note())
+                     freeze_col=None, tables=True,
+                     min_scale=0.85)  # LibreOffice prints this sheet a little smaller
     text, wrap = st.cell(), st.cell(wrap=True)
-    row = titled_rows(ws, ctx, HEADER_ROW + 2, "Calendar and governance flags", FLAG_HEADERS,
+    row = titled_rows(ws, ctx, HEADER_ROW, "Calendar and governance flags", FLAG_HEADERS,
                       calendar_flag_rows(ctx),
                       (text, wrap, lambda v: st.rag(v), wrap, wrap, wrap),
                       "No calendar or governance flag is raised as of the report date.")
@@ -60,5 +58,9 @@ def write_calendar(wb, ctx: SheetContext) -> None:
         (st.cell(DATE), wrap, lambda v: st.rag("Red") if v == OVERDUE else st.plain_word(),
          wrap, wrap, wrap, text, st.cell(INTEGER)),
         "Nothing falls due in the next twelve months.")
-    put(ws, row + 1, 0, "The same dates as an Outlook calendar: cm-excel calendar --ics FILE.",
+    put(ws, row + 1, 0, "Exit notices, post-contract reviews, audits, disputes, the "
+        "checklist and officers, from the register as of the report date (strategy 3.0, "
+        "3.1, 4.0, 5.2, 6.0).", st.note())
+    put(ws, row + 2, 0, "The same dates as an Outlook calendar: cm-excel calendar --ics FILE.",
         st.note())
+    end_sheet(ws, ctx, row + 2)

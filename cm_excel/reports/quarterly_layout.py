@@ -3,20 +3,28 @@
 Each sheet puts its title in row 1, a subtitle (period, as-of, marking) in row 2 and its
 (first) table header in row 3. Rows are made tall enough for their wrapped text, because
 LibreOffice does not grow rows by itself.
+
+Printing (``print_setup``): a sheet's widths are narrowed to print one page wide at 8 pt or
+more; a sheet of one table repeats its title and header on every page; a sheet of several
+tables (``start_sheet(..., tables=True)``) repeats only its title and subtitle, notes each
+table's first row as ``section`` draws it, and ``end_sheet`` keeps each table off the foot
+of a page.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..flags import Flag
 from ..flags.overview import ContractOverview
 from ..portfolio.rag import day
 from ..register.model import Settings
 from ..portfolio.quarter import QuarterData
+from ..print_setup import MIN_SCALE, fit_widths, fold_columns, table_breaks
 from .xlsx_style import Styles, page_setup, put, set_widths, wrapped_height, write_row
 
 HEADER_ROW = 2  # zero-based: Excel row 3
+TITLE_HEIGHT, SUBTITLE_HEIGHT = 24, 15
 
 
 @dataclass
@@ -29,6 +37,9 @@ class SheetContext:
     settings: Settings
     st: Styles
     widths: tuple = ()  # column widths of the sheet being written
+    hidden: tuple = ()  # its folded columns (off the printed page)
+    starts: list = field(default_factory=list)  # first rows of its tables (section headings)
+    repeat_height: float = 0.0  # points of the rows repeated on every printed page
 
     @property
     def period_line(self) -> str:
@@ -42,19 +53,62 @@ class SheetContext:
 
 
 def start_sheet(wb, ctx: SheetContext, name: str, title: str, widths, *, freeze_col: int = 1,
-                repeat_to: int = HEADER_ROW):
-    """A new worksheet with its widths, title, subtitle, page setup and frozen header."""
+                tables: bool = False, folded=(), keep=(), header_height: float = 30,
+                min_scale: float = MIN_SCALE, repeat_to: int | None = None):
+    """A new worksheet with its widths, title, subtitle, page setup and frozen header.
+
+    ``widths`` are narrowed where needed to print at 8 pt or more (``keep`` columns keep
+    theirs); ``folded`` columns (indexes) go in collapsed groups, off the printed page.
+    ``tables``: the sheet holds several tables, so only the title rows repeat on each page
+    (``repeat_to=1`` says the same; ``repeat_to=HEADER_ROW`` is the one-table default).
+    Row heights worked out from the widths must use ``ctx.widths`` (the narrowed ones).
+    """
     ws = wb.add_worksheet(name)
+    hidden = tuple(sorted(folded))
+    widths = fit_widths(widths, hidden=hidden, keep=keep, min_scale=min_scale)
     set_widths(ws, widths)
-    ctx.widths = tuple(widths)
-    ws.set_row(0, 24)
+    if hidden:
+        fold_columns(ws, hidden, widths)
+    ctx.widths, ctx.hidden, ctx.starts = tuple(widths), hidden, []
+    ws.set_row(0, TITLE_HEIGHT)
     put(ws, 0, 0, title, ctx.st.title())
     put(ws, 1, 0, ctx.period_line, ctx.st.subtitle())
+    if repeat_to is not None:
+        tables = repeat_to < HEADER_ROW
+    repeat_to = 1 if tables else HEADER_ROW
+    ctx.repeat_height = TITLE_HEIGHT + SUBTITLE_HEIGHT + (0 if tables else header_height)
     page_setup(ws, period_label=ctx.page_label, marking=ctx.settings.protective_marking,
                repeat=(0, repeat_to), title=name)
     if freeze_col is not None:
         ws.freeze_panes(HEADER_ROW + 1, freeze_col)
     return ws
+
+
+def several_tables(ws, ctx: SheetContext) -> None:
+    """The sheet turns out to hold several tables: repeat only its title rows on each page
+    (the same as ``start_sheet(..., tables=True)``)."""
+    ws.repeat_rows(0, 1)
+    ctx.repeat_height = TITLE_HEIGHT + SUBTITLE_HEIGHT
+
+
+def wide_note(ws, ctx: SheetContext, row: int, text: str) -> None:
+    """A note wrapped across the sheet's printed width (a long unwrapped note would run
+    past the last column and be cut off the printed page)."""
+    shown = sum(w for i, w in enumerate(ctx.widths) if i not in ctx.hidden)
+    ws.set_row(row, wrapped_height([(text, shown)]))
+    ws.merge_range(row, 0, row, len(ctx.widths) - 1, text, ctx.st.note(wrap=True))
+
+
+def end_sheet(ws, ctx: SheetContext, last_row: int, *, forced=()) -> None:
+    """The print area (the sheet's columns down to ``last_row``: text running on past the
+    last column would otherwise widen the page and shrink the type) and page breaks
+    keeping each table of a sheet of several tables off the foot of a page (``forced``
+    rows always start one). Every sheet made by ``start_sheet`` ends with it."""
+    breaks = table_breaks(ws, ctx.starts, last_row, widths=ctx.widths, hidden=ctx.hidden,
+                          repeat_height=ctx.repeat_height, forced=forced)
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+    ws.print_area(0, 0, last_row, len(ctx.widths) - 1)
 
 
 def header(ws, ctx: SheetContext, row: int, headers, height: float = 30) -> None:
@@ -86,7 +140,8 @@ def write_rows(ws, ctx: SheetContext, first_row: int, rows, formats) -> int:
 
 
 def section(ws, ctx: SheetContext, row: int, text: str, last_col: int) -> None:
-    """A section heading underlined across columns A to ``last_col``."""
+    """A section heading underlined across columns A to ``last_col``: a table starts here."""
+    ctx.starts.append(row)
     ws.set_row(row, 20)
     for col in range(last_col + 1):
         put(ws, row, col, text if col == 0 else None, ctx.st.section())

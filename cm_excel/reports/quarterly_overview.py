@@ -10,7 +10,8 @@ from ..flags import group_issues
 from ..portfolio.provisional import provisional_note
 from ..portfolio.rag import day
 from .quarterly_layout import (
-    HEADER_ROW, SheetContext, header, rag_or_plain, section, start_sheet, write_rows,
+    HEADER_ROW, SheetContext, end_sheet, header, rag_or_plain, section, start_sheet,
+    write_rows,
 )
 from .xlsx_style import DATE, INTEGER, MONEY, page_setup, put, set_widths, wrapped_height, write_row
 
@@ -149,7 +150,7 @@ def write_contracts(wb, ctx: SheetContext) -> None:
                "Annual Value (£)", "Client Group Size", "End Date", "Performance RAG",
                "Finance RAG", "Overall RAG", "Flags", "Red Flags", "Amber Flags",
                "Recommended Action", "Register Row")
-    widths = (11, 24, 20, 14, 14, 12, 9, 11, 12, 11, 10, 6, 6, 7, 34, 9)
+    widths = (9, 17, 15, 11, 11, 11, 8, 11, 11, 10, 10, 5, 5, 6, 30, 8)
     ws = start_sheet(wb, ctx, "Contracts", "Contracts", widths)
     header(ws, ctx, HEADER_ROW, headers)
     rows = []
@@ -168,3 +169,4 @@ def write_contracts(wb, ctx: SheetContext) -> None:
     ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
     put(ws, end + 1, 0, f"Register Row is the contract's row on the Contracts sheet of "
                         f"{ctx.data.register_name}.", st.note())
+    end_sheet(ws, ctx, end + 1)

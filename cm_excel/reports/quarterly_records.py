@@ -10,9 +10,10 @@ from ..flags import group_issues
 from ..templates.contract import INCIDENTS
 from ..portfolio.quarter import LATE
 from .quarterly_layout import (
-    HEADER_ROW, SheetContext, header, kind_label, start_sheet, titled_rows, write_rows,
+    HEADER_ROW, SheetContext, end_sheet, header, kind_label, section, several_tables,
+    start_sheet, titled_rows, write_rows,
 )
-from .xlsx_style import DATE, DATETIME, INTEGER, MONEY, as_date, put
+from .xlsx_style import DATE, DATETIME, INTEGER, MONEY, as_date, put, wrapped_height, write_row
 
 RISK_FLAG_HEADERS = ("Contract ID", "Flag", "Severity", "Detail", "Evidence",
                      "Recommended Action", "Issue")
@@ -39,14 +40,13 @@ def write_risk_flags(wb, ctx: SheetContext) -> None:
     ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(RISK_FLAG_HEADERS) - 1)
     if not rows:
         put(ws, end + 1, 0, "No flags were raised this quarter.", st.note())
+    end_sheet(ws, ctx, end + 1)
 
 
 INCIDENT_HEADERS = ("Contract ID", "Date", "Category", "Description", "Clients Affected",
                     "Estimated Cost (£)", "Harm Caused", "Provider Negligence",
                     "Reputational Risk", "Action Taken", "Significant Failure", "Note",
                     "Evidence")
-COMPLAINT_HEADERS = ("Contract ID", "Date Received", "Category", "Summary", "Outcome",
-                     "Resolved Date", "", "", "", "", "", "Note", "Evidence")
 
 
 def incident_note(inc) -> str | None:
@@ -93,27 +93,58 @@ def write_incidents(wb, ctx: SheetContext) -> None:
         put(ws, end, 0, "No incidents were reported this quarter.", st.note())
         end += 1
 
-    # Complaints are laid out under the incident columns (Category under Category, Summary
-    # under Description, Note and Evidence under theirs), so the sheet keeps one set of
-    # column widths.
-    rows = [(c.contract_id, as_date(c.date_received), c.category, c.summary, c.outcome,
-             as_date(c.resolved_date), None, None, None, None, None, complaint_note(c),
-             c.row_ref())
-            for c in data.complaints]
+    several_tables(ws, ctx)
+    _write_complaints(ws, ctx, end + 1)
+
+
+# Complaints sit under the incident columns: six of their own, then Note and Evidence each
+# merged over the incident columns beneath them, so every printed column has a heading.
+COMPLAINT_COLUMNS = ("Contract ID", "Date Received", "Category", "Summary", "Outcome",
+                     "Resolved Date")
+NOTE_SPAN, EVIDENCE_SPAN = (6, 9), (10, 12)  # sheet columns Note and Evidence are merged over
+
+
+def _write_complaints(ws, ctx: SheetContext, row: int) -> int:
+    """Complaints, under the incidents in the sheet's own columns (updates of complaints
+    from earlier quarters noted and not counted again). Returns the next row."""
+    st, data = ctx.st, ctx.data
+    text, wrap, day_fmt = st.cell(), st.cell(wrap=True), st.cell(DATE)
     new = sum(1 for c in data.complaints if not c.is_update)
-    title = "Complaints" + (f" ({new} received this quarter; {len(rows) - new} from earlier "
-                            "quarters updated)" if new != len(rows) else "")
-    titled_rows(ws, ctx, end + 1, title, COMPLAINT_HEADERS, rows,
-                (text, st.cell(DATE), wrap, wrap, wrap, st.cell(DATE), text, text, text, text,
-                 text, wrap, wrap),
-                "No complaints were reported this quarter.")
+    title = "Complaints" + (f" ({new} received this quarter; {len(data.complaints) - new} "
+                            "from earlier quarters updated)" if new != len(data.complaints)
+                            else "")
+    section(ws, ctx, row, title, EVIDENCE_SPAN[1])
+    header(ws, ctx, row + 1, COMPLAINT_COLUMNS)
+    for (first, last), word in ((NOTE_SPAN, "Note"), (EVIDENCE_SPAN, "Evidence")):
+        ws.merge_range(row + 1, first, row + 1, last, "", st.header())
+        put(ws, row + 1, first, word, st.header())
+    widths = {span: sum(ctx.widths[span[0]:span[1] + 1]) for span in (NOTE_SPAN, EVIDENCE_SPAN)}
+    row += 2
+    for c in data.complaints:
+        values = (c.contract_id, as_date(c.date_received), c.category, c.summary, c.outcome,
+                  as_date(c.resolved_date))
+        write_row(ws, row, values, (text, day_fmt, wrap, wrap, wrap, day_fmt))
+        extra = ((NOTE_SPAN, complaint_note(c) or ""), (EVIDENCE_SPAN, c.row_ref()))
+        for (first, last), words in extra:
+            ws.merge_range(row, first, row, last, "", wrap)
+            put(ws, row, first, words, wrap)
+        ws.set_row(row, wrapped_height(
+            [(v, w) for v, w in zip(values, ctx.widths) if isinstance(v, str)]
+            + [(words, widths[span]) for span, words in extra]))
+        row += 1
+    if not data.complaints:
+        put(ws, row, 0, "No complaints were reported this quarter.", st.note())
+        row += 1
+    end_sheet(ws, ctx, row - 1)
+    return row
 
 
 def write_returns(wb, ctx: SheetContext) -> None:
     """Returns: each expected return's status, the chase list, restatements, every file."""
     data, st = ctx.data, ctx.st
     widths = (12, 22, 12, 15, 12, 18, 12, 14, 40, 9, 8, 8, 9)
-    ws = start_sheet(wb, ctx, "Returns", "Returns received, late and missing", widths)
+    ws = start_sheet(wb, ctx, "Returns", "Returns received, late and missing", widths,
+                     tables=True)
     headers = ("Contract ID", "Provider", "Return", "Status", "Due By", "Received (UK time)",
                "Version", "Working Days Late", "File", "Files Received", "Errors", "Queries",
                "Warnings")
@@ -158,10 +189,12 @@ def write_returns(wb, ctx: SheetContext) -> None:
     rows = [(s.contract_id, s.original_name, kind_label(s.kind), s.status.capitalize(), s.version,
              s.received_uk, s.errors, s.queries, s.archive_path or s.feedback_path or "",
              s.warnings) for s in data.submissions]
-    titled_rows(ws, ctx, row + 1, "Every file received for this quarter",
-                ("Contract ID", "Original Name", "Return", "Ledger Status", "Version",
-                 "Received (UK time)", "Errors", "Queries", "Archived As", "Warnings"),
-                rows, (text, wrap, text, text, num, st.cell(DATETIME), num, num, wrap, num))
+    row = titled_rows(ws, ctx, row + 1, "Every file received for this quarter",
+                      ("Contract ID", "Original Name", "Return", "Ledger Status", "Version",
+                       "Received (UK time)", "Errors", "Queries", "Archived As", "Warnings"),
+                      rows, (text, wrap, text, text, num, st.cell(DATETIME), num, num, wrap,
+                             num))
+    end_sheet(ws, ctx, row - 1)
 
 
 def write_sources(wb, ctx: SheetContext) -> None:
@@ -170,7 +203,8 @@ def write_sources(wb, ctx: SheetContext) -> None:
     headers = ("File", "Original Name", "Contract ID", "Period", "Return", "Version", "Status",
                "Received (UK time)", "SHA-256", "Archive Path", "Used For")
     widths = (30, 24, 10, 10, 10, 8, 10, 16, 52, 30, 18)
-    ws = start_sheet(wb, ctx, "Sources", "Sources: every return used", widths)
+    ws = start_sheet(wb, ctx, "Sources", "Sources: every return used", widths,
+                     keep=(8,))  # the SHA-256 prints whole
     header(ws, ctx, HEADER_ROW, headers)
     text, wrap = st.cell(), st.cell(wrap=True)
     rows = [(u.source.file, u.source.original_name, u.source.contract_id, u.source.period.label,
@@ -182,3 +216,4 @@ def write_sources(wb, ctx: SheetContext) -> None:
         st.cell(DATETIME), st.get(border=1, border_color="#A6A6A6", font_name="Courier New",
                                        font_size=8), wrap, wrap))
     ws.autofilter(HEADER_ROW, 0, max(end - 1, HEADER_ROW), len(headers) - 1)
+    end_sheet(ws, ctx, max(end - 1, HEADER_ROW))

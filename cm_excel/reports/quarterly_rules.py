@@ -10,7 +10,9 @@ from ..flags import ACTION_MEANING, ACTIONS, CATALOGUE, DISPUTE_STAGES
 from ..portfolio.rag import day
 from ..register.convert import is_share_knob
 from ..register.schema import KNOBS
-from .quarterly_layout import HEADER_ROW, SheetContext, header, section, start_sheet, write_rows
+from .quarterly_layout import (
+    HEADER_ROW, SheetContext, end_sheet, header, section, start_sheet, write_rows,
+)
 from .xlsx_style import put, wrapped_height
 
 RAG_RULES = (
@@ -90,7 +92,9 @@ def write_rules(wb, ctx: SheetContext) -> None:
     """Rules: settings in force, RAG rules, the flag catalogue and the actions."""
     st = ctx.st
     widths = (34, 16, 80, 44, 44)
-    ws = start_sheet(wb, ctx, "Rules", "Rules and thresholds in force", widths, freeze_col=None)
+    ws = start_sheet(wb, ctx, "Rules", "Rules and thresholds in force", widths, freeze_col=None,
+                     tables=True)
+    widths = ctx.widths  # as narrowed to print at a readable size
     header(ws, ctx, HEADER_ROW, ("Setting", "Value", "What It Does", "Default"))
     text, wrap = st.cell(), st.cell(wrap=True)
     rows = [(k.setting, _knob_value(k, getattr(ctx.settings, k.key)), k.description,
@@ -122,4 +126,5 @@ def write_rules(wb, ctx: SheetContext) -> None:
 
     section(ws, ctx, row, "An open dispute: its next stage (strategy §5.2 steps 1-9)", 4)
     row = _wide_rows(ws, ctx, row + 1, [OPEN_DISPUTE], widths)
-    _wide_rows(ws, ctx, row, _stage_rows(), widths)
+    row = _wide_rows(ws, ctx, row, _stage_rows(), widths)
+    end_sheet(ws, ctx, row - 1)
