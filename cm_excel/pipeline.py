@@ -164,7 +164,8 @@ def _check_loaded(path: Path, data: bytes | None, refusal, sha: str, register: R
     if not verdict.ok:
         return refused(verdict.findings(name))
     try:
-        wb = read_return_bytes(data, path=str(path), name=name)
+        wb = read_return_bytes(data, path=str(path), name=name, structure=verdict.structure,
+                               sha256=verdict.sha256)
     except ReadFailure as exc:
         return refused([exc.finding(name)])
     except Exception as exc:  # a reader bug must not stop the run; the file is refused
