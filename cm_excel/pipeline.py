@@ -27,7 +27,7 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
 
-from . import archive
+from . import archive, parallel
 from .errors import UsageError
 from .held import held_finding, uk_date
 from .intake.discover import discover
@@ -202,13 +202,25 @@ def validate_paths(paths: Iterable[str | os.PathLike], register: Register, *,
     history: History = LedgerHistory(conn) if conn is not None else NoHistory()
     try:
         results = []
-        for i, path in enumerate(files, start=1):
+        ahead = _validate_ahead(files, register, conn, workspace, max_bytes)
+        for i, (path, done) in enumerate(zip(files, ahead), start=1):
             progress("validate.file", name=path.name, index=i, total=len(files))
-            results.append(check_one(path, register, history, max_bytes=max_bytes))
+            results.append(done.result if done is not None else
+                           check_one(path, register, history, max_bytes=max_bytes))
         return results
     finally:
         if conn is not None:
             conn.close()
+
+
+def _validate_ahead(files: list[Path], register: Register, conn, workspace, max_bytes: int):
+    """Each file's check by a worker process (see ``parallel``), or None to check it here."""
+    workers = parallel.workers_for(len(files))
+    if workers <= 1:
+        return [None] * len(files)
+    ledger = workspace.ledger_path if conn is not None else None
+    return parallel.check_files([(p, None) for p in files], register, ledger_path=ledger,
+                                max_bytes=max_bytes, workers=workers)
 
 
 # --- ingesting the inbox -------------------------------------------------------------------------
@@ -236,6 +248,9 @@ def ingest(workspace: Workspace, register: Register, *, now: datetime | None = N
         conn = db.connect(workspace.ledger_path)
         try:
             run = _Run(workspace, register, conn, now)
+            run.prechecks = parallel.ingest_prechecks(
+                [i.path for i in readable], _mtime, register, ledger_path=workspace.ledger_path,
+                max_bytes=run.max_bytes)
             total = len(items)
             for index, item in enumerate(skipped + readable, start=1):
                 progress("ingest.file", name=item.name, index=index, total=total)
@@ -266,6 +281,7 @@ class _Run:
         self.ws, self.register, self.conn, self.now = workspace, register, conn, now
         self.history = LedgerHistory(conn)
         self.max_bytes = max_bytes_of(register)
+        self.prechecks = parallel.Prechecks()  # files checked ahead by worker processes
 
     def one(self, path: Path) -> FileOutcome:
         received_at = _mtime(path)
@@ -284,8 +300,10 @@ class _Run:
         if seen is not None and seen.status != REJECTED:
             return self._kept_duplicate(path, seen, received_at)
 
-        result = _check_loaded(path, data, refusal, sha, self.register, self.history,
-                               max_bytes=self.max_bytes, received_at=received_at)
+        result = self.prechecks.take(path, sha, received_at) or _check_loaded(
+            path, data, refusal, sha, self.register, self.history, max_bytes=self.max_bytes,
+            received_at=received_at)
+        self.prechecks.note_recorded(result)
         replaces = None
         if seen is not None:  # rejected before: checked again, in case the register changed
             if result.status == REJECTED and _same_problems(result, findings_of(self.conn, seen.id)):

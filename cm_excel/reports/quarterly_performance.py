@@ -7,6 +7,8 @@ chart of the contract totals.
 
 from __future__ import annotations
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from ..flags.overview import missing_return_word
 from ..portfolio.rag import variance_share
 from ..templates.contract import FINANCIAL, PERFORMANCE
@@ -55,6 +57,7 @@ def write_kpis(wb, ctx: SheetContext) -> None:
     header(ws, ctx, HEADER_ROW, headers, height=42)
     row = HEADER_ROW + 1
     text, wrap = st.cell(), st.cell(wrap=True)
+    trends: list[tuple[str, str]] = []  # (cell, range) of each trend sparkline
     for k in data.kpis:
         value_fmt = st.cell(UNIT_FORMATS.get(k.unit, "General"))
         previous = k.history[-1].rag if k.history else None
@@ -74,10 +77,13 @@ def write_kpis(wb, ctx: SheetContext) -> None:
         write_fitted(ws, ctx, row, values, fmts)
         if history:
             first = max(first_hist, actual_col - 7)  # eight quarters: seven before and this one
-            ws.add_sparkline(row, actual_col + 2, {
-                "range": f"'KPIs'!{column_range(first, actual_col, row)}",
-                "markers": True, "empty_cells": "gaps", "show_hidden": True})
+            trends.append((xl_rowcol_to_cell(row, actual_col + 2),
+                           f"'KPIs'!{column_range(first, actual_col, row)}"))
         row += 1
+    if trends:  # one sparkline group: xlsxwriter builds every style's colours per call
+        ws.add_sparkline(HEADER_ROW + 1, actual_col + 2, {
+            "location": [cell for cell, _ in trends], "range": [rng for _, rng in trends],
+            "markers": True, "empty_cells": "gaps", "show_hidden": True})
     ws.autofilter(HEADER_ROW, 0, max(row - 1, HEADER_ROW), len(headers) - 1)
     put(ws, row + 1, 0, "Previous quarters come from the accepted return of each quarter (a "
                         "blank means none); RAG is judged against the register's targets in "
