@@ -69,23 +69,24 @@ def synthetic_records(contracts: int) -> dict:
     return out
 
 
-def _key(n: int) -> str:
+def _key(n: int, period: Period) -> str:
     digest = hashlib.sha256()
     for rel in _SHAPING_CODE:
         path = ROOT / rel
         for f in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
             digest.update(f.read_bytes())
-    return f"n{n}-{digest.hexdigest()[:12]}"
+    suffix = "" if period == PERIOD else f"-{period.slug}"
+    return f"n{n}{suffix}-{digest.hexdigest()[:12]}"
 
 
 def return_set(n: int, *, cache: Path = CACHE, workers: int | None = None,
-               echo=print) -> ReturnSet:
-    """N returns (made once, then taken from the cache)."""
+               period: Period = PERIOD, echo=print) -> ReturnSet:
+    """N returns for ``period`` (made once, then taken from the cache)."""
     from cm_excel.register.starter import write_starter_register
 
     if n < 2:
         raise ValueError("at least 2 returns (one contract's pair)")
-    folder = cache / _key(n)
+    folder = cache / _key(n, period)
     returns = folder / "returns"
     if not (folder / "complete").is_file():
         shutil.rmtree(folder, ignore_errors=True)
@@ -93,29 +94,29 @@ def return_set(n: int, *, cache: Path = CACHE, workers: int | None = None,
         contracts = math.ceil(n / 2)
         echo(f"generating {n} returns for {contracts} contracts in {folder} …")
         write_starter_register(folder / "register.xlsx", synthetic_records(contracts))
-        _fill_all(folder, n, workers or os.cpu_count() or 1)
+        _fill_all(folder, n, workers or os.cpu_count() or 1, period)
         (folder / "complete").write_text("ok\n")
     files = sorted(returns.glob("*.xlsx"))
     return ReturnSet(folder / "register.xlsx", returns, files)
 
 
-def _fill_all(folder: Path, n: int, workers: int) -> None:
+def _fill_all(folder: Path, n: int, workers: int, period: Period) -> None:
     from cm_excel.register.reader import read_register
     from cm_excel.templates.writer import write_templates
 
     register = read_register(folder / "register.xlsx")
-    templates = sorted(write_templates(register, PERIOD, folder / "templates"))
+    templates = sorted(write_templates(register, period, folder / "templates"))
     ids = sorted({t.name.split("_")[0] for t in templates})
     chunks = [ids[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
-        list(pool.map(_fill_contracts, [folder] * workers, chunks))
+        list(pool.map(_fill_contracts, [folder] * workers, chunks, [period] * workers))
     made = sorted((folder / "returns").glob("*.xlsx"))
     for extra in made[n:]:  # an odd N: the last contract sends one return
         extra.unlink()
     shutil.rmtree(folder / "templates")
 
 
-def _fill_contracts(folder: Path, ids: list[str]) -> None:
+def _fill_contracts(folder: Path, ids: list[str], period: Period) -> None:
     from cm_excel.demo import Problems, _financial_lines, _kpi_values, _received, _records
     from cm_excel.periods import add_working_days
     from cm_excel.register.reader import read_register
@@ -123,28 +124,28 @@ def _fill_contracts(folder: Path, ids: list[str]) -> None:
     from cm_excel.templates.fill import fill_return
 
     register = read_register(folder / "register.xlsx")
-    contracts = {c.contract_id: c for c in register.active_contracts(PERIOD)}
+    contracts = {c.contract_id: c for c in register.active_contracts(period)}
     deadline = register.settings.return_deadline_working_days
     problems = Problems()
     ytd: dict = {}
     for cid in ids:
         contract = contracts[cid]
-        rng = random.Random(f"{cid}/{PERIOD.label}")
+        rng = random.Random(f"{cid}/{period.label}")
         sign_off = {"Prepared By": contract.provider_contract_manager.split(",")[0],
                     "Approved By": contract.provider_escalation_contact.split(",")[0],
-                    "Sign-off Date": add_working_days(PERIOD.end, 5)}
+                    "Sign-off Date": add_working_days(period.end, 5)}
         for kind in (PERFORMANCE, FINANCIAL):
-            name = template_filename(cid, kind, PERIOD.slug)
+            name = template_filename(cid, kind, period.slug)
             template = folder / "templates" / name
             target = folder / "returns" / name
             if kind == PERFORMANCE:
                 fill_return(template, target, sign_off=sign_off,
-                            kpis=_kpi_values(register, contract, PERIOD, rng, problems, True,
-                                             PERIOD),
-                            tables=_records(contract, PERIOD, rng, problems, True))
+                            kpis=_kpi_values(register, contract, period, rng, problems, True,
+                                             period),
+                            tables=_records(contract, period, rng, problems, True))
             else:
                 fill_return(template, target, sign_off=sign_off,
-                            lines=_financial_lines(register, contract, PERIOD, rng, problems,
+                            lines=_financial_lines(register, contract, period, rng, problems,
                                                    True, ytd))
-            stamp = _received(PERIOD, deadline, rng.randint(2, 8)).timestamp()
+            stamp = _received(period, deadline, rng.randint(2, 8)).timestamp()
             os.utime(target, (stamp, stamp))

@@ -56,6 +56,7 @@ class Stage:
     files: int = 0
     seconds: float | None = None  # wall, start-up included
     per_file_ms: float | None = None  # start-up excluded
+    cpu_ms: float | None = None  # CPU (user + system, workers included) per file, start-up excluded
     rss_mb: float | None = None  # peak of the largest process
     note: str = ""
 
@@ -70,11 +71,11 @@ class SizeResult:
     megabytes: float
     stages: dict[str, Stage] = field(default_factory=dict)
 
-    def ratio(self, a: str, b: str) -> float | None:
+    def ratio(self, a: str, b: str, attr: str = "per_file_ms") -> float | None:
         x, y = self.stages.get(a), self.stages.get(b)
-        if not x or not y or not x.per_file_ms or not y.per_file_ms:
+        if not x or not y or not getattr(x, attr) or not getattr(y, attr):
             return None
-        return x.per_file_ms / y.per_file_ms
+        return getattr(x, attr) / getattr(y, attr)
 
 
 # --- stages run in their own process ---------------------------------------------------------
@@ -109,14 +110,23 @@ def _in_process_stage(kind: str, folder: str, limit: int) -> None:
     files = sorted(Path(folder).glob("*.xlsx"))[:limit or None]
     fn = {"floor": _stage_floor, "naive": _stage_naive}[kind]
     fn(files[:1])  # imports and first-call set-up are start-up, not per-file cost
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     cells = fn(files)
-    seconds = time.perf_counter() - start
-    print(json.dumps({"files": len(files), "seconds": seconds, "cells": cells}))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(json.dumps({"files": len(files), "seconds": seconds, "cpu": cpu, "cells": cells}))
 
 
-def _run(argv: list[str], env: dict | None = None) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS MB of the largest process, exit code, stdout) of a command."""
+@dataclass
+class Ran:
+    seconds: float  # wall
+    cpu: float  # user + system seconds of the process and the workers it waited for
+    rss_mb: float  # peak RSS of the largest single process
+    returncode: int
+    out: str
+
+
+def _run(argv: list[str], env: dict | None = None) -> Ran:
+    """Run a command to its end and measure it."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
@@ -129,7 +139,7 @@ def _run(argv: list[str], env: dict | None = None) -> tuple[float, float, int, s
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}:\n{errors[-2000:]}")
     kib = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
-    return seconds, kib / 1024, proc.returncode, text
+    return Ran(seconds, usage.ru_utime + usage.ru_stime, kib / 1024, proc.returncode, text)
 
 
 def _cm_excel() -> list[str]:
@@ -145,11 +155,11 @@ def has_annual() -> bool:
 
 # --- one size --------------------------------------------------------------------------------
 
-def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, env: dict | None = None,
-               echo=print) -> SizeResult:
-    from generate import AS_OF, PERIOD, return_set
+def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None = None,
+               env: dict | None = None, echo=print) -> SizeResult:
+    from generate import AS_OF, CACHE, PERIOD, return_set
 
-    rs = return_set(n, echo=echo)
+    rs = return_set(n, cache=cache or CACHE, echo=echo)
     result = SizeResult(n, rs.megabytes)
     cm = _cm_excel()
     with tempfile.TemporaryDirectory(prefix="cm-bench-") as tmp:
@@ -157,50 +167,51 @@ def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, env: dict | None = N
         # (a), (b): loops timed inside their process.
         for key, label, limit in (("a", "floor: calamine, every cell", 0),
                                   ("b", "naive: pandas read_excel (openpyxl)", naive_sample)):
-            seconds, rss, _rc, out = _run([sys.executable, str(Path(__file__)), "--stage", key,
-                                           str(rs.returns), str(limit)], env)
-            info = json.loads(out.strip().splitlines()[-1])
+            ran = _run([sys.executable, str(Path(__file__)), "--stage", key, str(rs.returns),
+                        str(limit)], env)
+            info = json.loads(ran.out.strip().splitlines()[-1])
             per = info["seconds"] / info["files"] * 1000
             note = f"timed on {info['files']} files" if info["files"] < n else ""
             result.stages[key] = Stage(label, n, per * n / 1000 if note else info["seconds"],
-                                       per, rss, note)
+                                       per, info["cpu"] / info["files"] * 1000, ran.rss_mb,
+                                       note)
         # (c) validate, on a workspace with no ledger.
         ws = _workspace(tmp / "validate", rs.register)
         empty = tmp / "empty"
         empty.mkdir()
-        base, *_ = _run(cm + ["--workspace", str(ws), "validate", str(empty)], env)
-        seconds, rss, _rc, _ = _run(cm + ["--workspace", str(ws), "validate", str(rs.returns)],
-                                    env)
-        result.stages["c"] = Stage("cm-excel validate", n, seconds,
-                                   (seconds - base) / n * 1000, rss)
-        echo(f"  N={n}: validate {seconds:.1f} s")
+        base = _run(cm + ["--workspace", str(ws), "validate", str(empty)], env)
+        ran = _run(cm + ["--workspace", str(ws), "validate", str(rs.returns)], env)
+        result.stages["c"] = _per_file("cm-excel validate", n, ran, base)
+        echo(f"  N={n}: validate {ran.seconds:.1f} s")
         # (d) ingest into an empty ledger; (e) consolidate it.
         ws = _workspace(tmp / "ingest", rs.register)
-        base, *_ = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "ingest"], env)
+        base = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "ingest"], env)
         for f in rs.files:
             shutil.copy2(f, ws / "inbox" / f.name)
-        seconds, rss, _rc, out = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "ingest"],
-                                      env)
-        result.stages["d"] = Stage("cm-excel ingest (empty ledger)", n, seconds,
-                                   (seconds - base) / n * 1000, rss)
-        echo(f"  N={n}: ingest {seconds:.1f} s")
+        ran = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "ingest"], env)
+        result.stages["d"] = _per_file("cm-excel ingest (empty ledger)", n, ran, base)
+        echo(f"  N={n}: ingest {ran.seconds:.1f} s")
         quarter = [f"Q{PERIOD.quarter}", "--year", str(PERIOD.fy)]
-        seconds, rss, _rc, _ = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF,
-                                          "consolidate", *quarter], env)
-        result.stages["e"] = Stage("cm-excel consolidate (one quarter)", n, seconds,
-                                   seconds / n * 1000, rss)
-        echo(f"  N={n}: consolidate {seconds:.1f} s")
+        ran = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "consolidate", *quarter], env)
+        result.stages["e"] = _per_file("cm-excel consolidate (one quarter)", n, ran)
+        echo(f"  N={n}: consolidate {ran.seconds:.1f} s")
+        label = "cm-excel annual (four quarters)"
         if has_annual():
             copy_quarter_to_year(ws / "ledger.sqlite3", PERIOD.fy, PERIOD.quarter)
-            seconds, rss, _rc, _ = _run(cm + ["--workspace", str(ws), "--as-of", ANNUAL_AS_OF,
-                                              "annual", "--year", str(PERIOD.fy)], env)
-            result.stages["f"] = Stage("cm-excel annual (four quarters)", 4 * n, seconds,
-                                       seconds / (4 * n) * 1000, rss)
-            echo(f"  N={n}: annual {seconds:.1f} s")
+            ran = _run(cm + ["--workspace", str(ws), "--as-of", ANNUAL_AS_OF, "annual",
+                             "--year", str(PERIOD.fy)], env)
+            result.stages["f"] = _per_file(label, 4 * n, ran)
+            echo(f"  N={n}: annual {ran.seconds:.1f} s")
         else:
-            result.stages["f"] = Stage("cm-excel annual (four quarters)", 4 * n,
-                                       note="n/a (no annual command)")
+            result.stages["f"] = Stage(label, 4 * n, note="n/a (no annual command)")
     return result
+
+
+def _per_file(label: str, n: int, ran: Ran, base: Ran | None = None) -> Stage:
+    """A command's figures, per file without the start-up ``base`` measured (when given)."""
+    seconds = ran.seconds - (base.seconds if base else 0)
+    cpu = ran.cpu - (base.cpu if base else 0)
+    return Stage(label, n, ran.seconds, seconds / n * 1000, cpu / n * 1000, ran.rss_mb)
 
 
 def _workspace(root: Path, register: Path) -> Path:
@@ -252,20 +263,24 @@ def _fmt(value, spec: str, dash: str = "—") -> str:
 
 def table(results: list[SizeResult]) -> list[str]:
     """The results as Markdown table lines."""
-    lines = ["| N | stage | files | MB | wall s | ms/file | files/s | peak RSS MB | note |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| N | stage | files | MB | wall s | ms/file | files/s | CPU ms/file | "
+             "peak RSS MB | note |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         for key, st in r.stages.items():
             lines.append(
                 f"| {r.n:,} | ({key}) {st.label} | {st.files:,} | {r.megabytes:.1f} | "
                 f"{_fmt(st.seconds, '.2f')} | {_fmt(st.per_file_ms, '.2f')} | "
-                f"{_fmt(st.files_per_second, ',.0f')} | {_fmt(st.rss_mb, '.0f')} | {st.note} |")
+                f"{_fmt(st.files_per_second, ',.0f')} | {_fmt(st.cpu_ms, '.2f')} | "
+                f"{_fmt(st.rss_mb, '.0f')} | {st.note} |")
     lines += ["", "| N | c/a (target ≤ 3) | d/a (target ≤ 6) | b/c (target ≥ 10) | "
-                  "consolidate s | annual s |", "|---:|---:|---:|---:|---:|---:|"]
+                  "c/a by CPU | d/a by CPU | consolidate s | annual s |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         f = r.stages.get("f")
         lines.append(f"| {r.n:,} | {_fmt(r.ratio('c', 'a'), '.1f')} | "
                      f"{_fmt(r.ratio('d', 'a'), '.1f')} | {_fmt(r.ratio('b', 'c'), '.1f')} | "
+                     f"{_fmt(r.ratio('c', 'a', 'cpu_ms'), '.1f')} | "
+                     f"{_fmt(r.ratio('d', 'a', 'cpu_ms'), '.1f')} | "
                      f"{_fmt(r.stages['e'].seconds, '.1f')} | "
                      f"{_fmt(f.seconds if f else None, '.1f', f.note if f else '—')} |")
     if len(results) > 1:
@@ -307,6 +322,7 @@ def main(argv: list[str] | None = None) -> list[SizeResult]:
     parser.add_argument("--results", default=str(HERE / "RESULTS.md"),
                         help="Markdown file to write (default bench/RESULTS.md)")
     parser.add_argument("--no-results", action="store_true", help="print only")
+    parser.add_argument("--cache", help="folder for generated returns (default bench/.cache)")
     parser.add_argument("--stage", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stage:
@@ -315,7 +331,8 @@ def main(argv: list[str] | None = None) -> list[SizeResult]:
         return []
     sizes = ([args.returns] if args.returns else
              [int(s) for s in args.sizes.split(",")] if args.sizes else list(DEFAULT_SIZES))
-    results = [bench_size(n, naive_sample=args.naive_sample) for n in sizes]
+    cache = Path(args.cache) if args.cache else None
+    results = [bench_size(n, naive_sample=args.naive_sample, cache=cache) for n in sizes]
     lines = table(results) + [""] + environment()
     print("\n".join(lines))
     if not args.no_results:

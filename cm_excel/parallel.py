@@ -167,10 +167,19 @@ def _check(task: tuple[Path, datetime | None]) -> Prechecked:
 def check_files(tasks: list[tuple[Path, datetime | None]], register, *,
                 ledger_path: Path | None, max_bytes: int, workers: int
                 ) -> Iterator[Prechecked | None]:
-    """Each (path, received time) checked in a worker, in order (None where it was not)."""
-    return ordered_map(_check, tasks, workers=workers, initializer=_start_worker,
-                       initargs=(register, str(ledger_path) if ledger_path else None,
-                                 max_bytes))
+    """Each (path, received time) checked in a worker, in order (None where it was not).
+
+    The first file is checked here, before the workers start: what it loads on first use
+    (bank holidays, lazily imported modules) is then shared by every worker, not redone.
+    """
+    args = (register, str(ledger_path) if ledger_path else None, max_bytes)
+    _start_worker(*args)
+    try:
+        yield _check(tasks[0])
+    finally:
+        _state.clear()  # the calling process keeps no ledger connection of a worker's
+    yield from ordered_map(_check, tasks[1:], workers=workers, initializer=_start_worker,
+                           initargs=args)
 
 
 class Prechecks:
