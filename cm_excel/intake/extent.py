@@ -76,8 +76,11 @@ def _col(letters: bytes) -> int:
 def sheet_extent(xml: bytes) -> Extent | None:
     """The extent of a worksheet part's non-empty cells, or None when it has none."""
     if not _PREFIXED_CELL.search(xml):
+        if not _CELL_TAG.search(xml):
+            return None  # not a worksheet, or one with no cells at all
+        tags = len(_CELL_TAG.findall(xml))
         refs = _CELL_REF_FIRST.findall(xml)
-        if len(refs) == len(_CELL_TAG.findall(xml)) and _one_r(refs):
+        if len(refs) == tags and _one_r(refs):
             full = [(c, r) for c, r, _rest, empty in refs if not empty]
             if not full:
                 return None
