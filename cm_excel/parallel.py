@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -62,9 +63,9 @@ def workers_for(files: int) -> int:
 
 
 def _context():
-    # fork starts workers in milliseconds and shares the register without pickling it.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # On Linux, fork starts workers in milliseconds and shares the register without
+    # pickling it; elsewhere (macOS, Windows) fork is unsafe or missing: spawn.
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
 def ordered_map(fn: Callable, items: Iterable, *, workers: int,
