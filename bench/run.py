@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -190,6 +191,7 @@ def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None =
             shutil.copy2(f, ws / "inbox" / f.name)
         ran = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "ingest"], env)
         result.stages["d"] = _per_file("cm-excel ingest (empty ledger)", n, ran, base)
+        result.stages["d"].note = _outcomes(ran.out)
         echo(f"  N={n}: ingest {ran.seconds:.1f} s")
         quarter = [f"Q{PERIOD.quarter}", "--year", str(PERIOD.fy)]
         ran = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "consolidate", *quarter], env)
@@ -205,6 +207,14 @@ def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None =
         else:
             result.stages["f"] = Stage(label, 4 * n, note="n/a (no annual command)")
     return result
+
+
+def _outcomes(text: str) -> str:
+    """The inbox summary's non-zero counts, e.g. "1000 accepted, 1000 with warnings"."""
+    found = re.findall(r"^  (accepted|accepted with queries or warnings|rejected|held|"
+                       r"duplicate|skipped) +(\d+)$", text, re.M)
+    short = {"accepted with queries or warnings": "with queries/warnings"}
+    return ", ".join(f"{n} {short.get(what, what)}" for what, n in found if n != "0")
 
 
 def _per_file(label: str, n: int, ran: Ran, base: Ran | None = None) -> Stage:
@@ -342,7 +352,11 @@ def main(argv: list[str] | None = None) -> list[SizeResult]:
 
 def _write_results(path: Path, lines: list[str]) -> None:
     head = ("# Benchmark results\n\nWritten by `make bench` (`python bench/run.py`); see the "
-            "docstring of bench/run.py for what each stage measures.\n\n")
+            "docstring of bench/run.py for what each stage measures. Per-file figures leave "
+            "out start-up; peak RSS is that of the largest single process (each worker is "
+            "its own). Absolute seconds depend on the machine and on what else runs on it: "
+            "compare the ratios from one run, and the CPU columns, which a busy machine "
+            "disturbs far less than wall time.\n\n")
     notes = path.with_name("NOTES.md")
     tail = f"\n\nSee {notes.name} for the profiles and the before/after figures.\n" \
         if notes.exists() else "\n"
