@@ -139,7 +139,30 @@ class _Asking:
 _state: dict = {}
 
 
-def _start_worker(register, ledger_path: str | None, max_bytes: int) -> None:
+class _Values:
+    """A return's cell values, read in the worker, as the picklable stand-in for the lazy
+    ``sheet_values`` function a result carries when the reader provides one."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __call__(self):
+        return self.values
+
+
+def _portable(result, keep_cells: bool):
+    """The result made fit to cross to the calling process: the reader's lazy cell values
+    (a closure over the open workbook) are read now when feedback will want them (a return
+    with any finding), else dropped."""
+    cells = getattr(result, "sheet_values", None)
+    if cells is not None:
+        wanted = keep_cells and (bool(result.findings) or result.status == "rejected")
+        result.sheet_values = _Values(cells()) if wanted else None
+    return result
+
+
+def _start_worker(register, ledger_path: str | None, max_bytes: int,
+                  keep_cells: bool = False) -> None:
     from .ledger import db
     from .ledger.queries import LedgerHistory
     from .validation.result import NoHistory
@@ -147,7 +170,8 @@ def _start_worker(register, ledger_path: str | None, max_bytes: int) -> None:
     history = NoHistory()
     if ledger_path and Path(ledger_path).is_file():
         history = LedgerHistory(db.connect(ledger_path, readonly=True))
-    _state.update(register=register, history=history, max_bytes=max_bytes)
+    _state.update(register=register, history=history, max_bytes=max_bytes,
+                  keep_cells=keep_cells)
 
 
 def _check(task: tuple[Path, datetime | None]) -> Prechecked:
@@ -162,18 +186,20 @@ def _check(task: tuple[Path, datetime | None]) -> Prechecked:
     history = _Asking(_state["history"])
     result = _check_loaded(path, data, refusal, sha, _state["register"], history,
                            max_bytes=_state["max_bytes"], received_at=received_at)
-    return Prechecked(path, sha, received_at, result, frozenset(history.asked))
+    return Prechecked(path, sha, received_at, _portable(result, _state["keep_cells"]),
+                      frozenset(history.asked))
 
 
 def check_files(tasks: list[tuple[Path, datetime | None]], register, *,
-                ledger_path: Path | None, max_bytes: int, workers: int
-                ) -> Iterator[Prechecked | None]:
+                ledger_path: Path | None, max_bytes: int, workers: int,
+                keep_cells: bool = False) -> Iterator[Prechecked | None]:
     """Each (path, received time) checked in a worker, in order (None where it was not).
+    ``keep_cells``: results that will get feedback keep the return's cell values.
 
     The first file is checked here, before the workers start: what it loads on first use
     (bank holidays, lazily imported modules) is then shared by every worker, not redone.
     """
-    args = (register, str(ledger_path) if ledger_path else None, max_bytes)
+    args = (register, str(ledger_path) if ledger_path else None, max_bytes, keep_cells)
     _start_worker(*args)
     try:
         yield _check(tasks[0])
@@ -223,4 +249,4 @@ def ingest_prechecks(paths: list[Path], received: Callable[[Path], datetime | No
         return Prechecks()
     tasks = [(p, received(p)) for p in paths]
     return Prechecks(check_files(tasks, register, ledger_path=ledger_path, max_bytes=max_bytes,
-                                 workers=workers), last=paths[-1])
+                                 workers=workers, keep_cells=True), last=paths[-1])
