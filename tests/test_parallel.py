@@ -53,6 +53,11 @@ def _findings(results):
                                             for f in r.findings]) for r in results]
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def _ledger(ws: Workspace) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(ws.ledger_path)
     out = {}
@@ -97,6 +102,9 @@ def test_ingest_with_workers_matches_one_by_one(returns, workers, tmp_path):
     assert runs[2][1] == runs[1][1]
     assert len(runs[2][1]) == N
     assert _ledger(runs[2][0]) == _ledger(runs[1][0])
+    feedback = {n: _files(runs[n][0].outbox) for n in (1, 2)}
+    assert feedback[2] == feedback[1]  # the same feedback workbooks, byte for byte
+    assert feedback[2]  # the financial returns of a first quarter get feedback
     assert not any((runs[2][0].root / "inbox").glob("*.xlsx"))  # all accepted and archived
 
 
