@@ -1,128 +1,367 @@
-"""Benchmark: the cost of checking a return against merely reading its cells.
+"""Benchmark: the engine against merely reading the cells, at office and national scale.
 
-Run by hand (``make bench``); figures go into issue notes, never into timed assertions.
+Run by hand (``make bench``); figures go into bench/RESULTS.md and issue notes, never into
+timed assertions (tests run it once at N=20 to prove it still works).
 
-    python bench/run.py [--returns 200]
+    python bench/run.py                      # 100, 1,000 and 2,000 returns
+    python bench/run.py --returns 300        # one size
+    python bench/run.py --sizes 20,100 --no-results
 
-Builds one valid performance return from the starter register, copies it N times, and
-times (1) python-calamine reading every cell of every sheet, (2) the engine's full path
-(safety check, read, validate), (3) a naive pandas read of every sheet with openpyxl.
-Prints per-return milliseconds, the ratio to the calamine baseline and peak RSS.
-Then (4) a whole ``ingest`` (safety check, read, validate, archive, ledger) of N and 2N
-distinct returns in fresh workspaces, to show the cost grows linearly.
+For each size N, ``generate.return_set`` makes N returns (ceil(N/2) contracts of a
+synthetic register, a performance and a financial return each) and this script times, each
+stage in a fresh process so its peak RSS is its own:
+
+    (a) floor: python-calamine reading every cell of every sheet of every file
+    (b) naive: pandas.read_excel(engine="openpyxl") of every sheet (on a sample of files)
+    (c) cm-excel validate of the folder
+    (d) cm-excel ingest into an empty ledger (archive copies with fsync, ledger, feedback)
+    (e) cm-excel consolidate of that quarter (empty inbox)
+    (f) cm-excel annual over four quarters (the quarter's ledger rows copied to the other
+        three), when this cm-excel has an ``annual`` command
+
+Per-file figures leave out start-up: (a) and (b) time their loop inside the process; for
+(c) and (d) the same command on an empty folder (reading the register included) is timed
+and subtracted. Ratios come from the same run, so they hold up on a busy machine when
+absolute seconds do not.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import json
+import os
+import platform
+import re
 import shutil
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
 
-from python_calamine import CalamineWorkbook  # noqa: E402
-
-from cm_excel.intake.reader import read_return  # noqa: E402
-from cm_excel.intake.safety import check_file  # noqa: E402
-from cm_excel.periods import Period  # noqa: E402
-from cm_excel.register.reader import read_register  # noqa: E402
-from cm_excel.validation.validate import validate_return  # noqa: E402
-from cm_excel.workspace import init_workspace  # noqa: E402
+DEFAULT_SIZES = (100, 1000, 2000)
+NAIVE_SAMPLE = 200  # pandas+openpyxl is slow: timed on this many files, per file extrapolated
+ANNUAL_AS_OF = "2027-05-28"
 
 
-def _calamine_all_cells(path: Path) -> int:
-    wb = CalamineWorkbook.from_path(str(path))
-    count = 0
-    for name in wb.sheet_names:
-        for row in wb.get_sheet_by_name(name).to_python():
-            count += len(row)
-    return count
+@dataclass
+class Stage:
+    label: str
+    files: int = 0
+    seconds: float | None = None  # wall, start-up included
+    per_file_ms: float | None = None  # start-up excluded
+    cpu_ms: float | None = None  # CPU (user + system, workers included) per file, start-up excluded
+    rss_mb: float | None = None  # peak of the largest process
+    note: str = ""
+
+    @property
+    def files_per_second(self) -> float | None:
+        return 1000 / self.per_file_ms if self.per_file_ms else None
 
 
-def _engine(path: Path, register) -> int:
-    verdict = check_file(path, max_bytes=20 * 1024 * 1024)
-    assert verdict.ok, verdict.sentence
-    result = validate_return(read_return(path), register)
-    return len(result.findings)
+@dataclass
+class SizeResult:
+    n: int
+    megabytes: float
+    stages: dict[str, Stage] = field(default_factory=dict)
+
+    def ratio(self, a: str, b: str, attr: str = "per_file_ms") -> float | None:
+        x, y = self.stages.get(a), self.stages.get(b)
+        if not x or not y or not getattr(x, attr) or not getattr(y, attr):
+            return None
+        return getattr(x, attr) / getattr(y, attr)
 
 
-def _pandas_naive(path: Path) -> int:
+# --- stages run in their own process ---------------------------------------------------------
+
+def _stage_floor(files: list[Path]) -> int:
+    from python_calamine import CalamineWorkbook
+
+    cells = 0
+    for path in files:
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            for row in wb.get_sheet_by_name(name).to_python():
+                cells += len(row)
+    return cells
+
+
+def _stage_naive(files: list[Path]) -> int:
+    import warnings
+
     import pandas as pd
 
-    frames = pd.read_excel(path, sheet_name=None, engine="openpyxl")
-    return sum(frame.size for frame in frames.values())
+    warnings.simplefilter("ignore")  # openpyxl's "data validation not supported" and the like
+    cells = 0
+    for path in files:
+        frames = pd.read_excel(path, sheet_name=None, engine="openpyxl")
+        cells += sum(frame.size for frame in frames.values())
+    return cells
 
 
-def _time(label, fn, files, baseline=None):
+def _in_process_stage(kind: str, folder: str, limit: int) -> None:
+    """Entry point of ``--stage``: time the loop, print JSON."""
+    files = sorted(Path(folder).glob("*.xlsx"))[:limit or None]
+    fn = {"floor": _stage_floor, "naive": _stage_naive}[kind]
+    fn(files[:1])  # imports and first-call set-up are start-up, not per-file cost
+    start, cpu = time.perf_counter(), time.process_time()
+    cells = fn(files)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(json.dumps({"files": len(files), "seconds": seconds, "cpu": cpu, "cells": cells}))
+
+
+@dataclass
+class Ran:
+    seconds: float  # wall
+    cpu: float  # user + system seconds of the process and the workers it waited for
+    rss_mb: float  # peak RSS of the largest single process
+    returncode: int
+    out: str
+
+
+def _run(argv: list[str], env: dict | None = None) -> Ran:
+    """Run a command to its end and measure it."""
     start = time.perf_counter()
-    for f in files:
-        fn(f)
-    per = (time.perf_counter() - start) / len(files) * 1000
-    ratio = f"  x{per / baseline:.1f} of calamine" if baseline else ""
-    print(f"{label:<34} {per:8.2f} ms/return{ratio}")
-    return per
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        text, errors = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}:\n{errors[-2000:]}")
+    kib = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
+    return Ran(seconds, usage.ru_utime + usage.ru_stime, kib / 1024, proc.returncode, text)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--returns", type=int, default=200)
-    args = parser.parse_args()
-    from cm_excel.templates.fill import fill_return
-    from cm_excel.templates.writer import write_templates
-
-    with tempfile.TemporaryDirectory() as tmp:
-        ws = init_workspace(Path(tmp) / "ws")
-        register = read_register(ws.register_path)
-        period = Period(2026, 2)
-        templates = write_templates(register, period, Path(tmp) / "t")
-        template = next(p for p in templates if "_performance_" in p.name)
-        contract_id = template.name.split("_")[0]
-        kpis = {}
-        for sla in register.sla_in_force(contract_id, period):
-            kpi = register.kpis[sla.kpi_code]
-            kpis[kpi.code] = ({"Numerator": 90, "Denominator": 100} if kpi.is_ratio
-                              else {"Actual": sla.target or 10})
-        one = Path(tmp) / "one.xlsx"
-        fill_return(template, one, kpis=kpis, sign_off={
-            "Prepared By": "A", "Approved By": "B", "Sign-off Date": period.end})
-        files = []
-        for i in range(args.returns):
-            target = Path(tmp) / f"r{i:04d}.xlsx"
-            shutil.copyfile(one, target)
-            files.append(target)
-        print(f"{args.returns} returns of {one.stat().st_size:,} bytes")
-        base = _time("calamine, every cell", _calamine_all_cells, files)
-        _time("cm-excel check + read + validate", lambda f: _engine(f, register), files, base)
-        _time("pandas read_excel (openpyxl)", _pandas_naive, files[: max(args.returns // 10, 5)],
-              base)
-        for n in (args.returns // 2, args.returns):
-            _bench_ingest(Path(tmp) / f"ingest{n}", template, kpis, period, n)
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS {peak_mb:.0f} MB")
+def _cm_excel() -> list[str]:
+    script = Path(sys.executable).parent / "cm-excel"
+    return [str(script)] if script.exists() else [sys.executable, "-c",
+                                                  "from cm_excel.cli import main; main()"]
 
 
-def _bench_ingest(root: Path, template: Path, kpis: dict, period, n: int) -> None:
-    """Ingest n distinct returns (each differs in one Commentary) into a fresh workspace."""
-    from cm_excel.pipeline import ingest
-    from cm_excel.templates.fill import fill_return
+def has_annual() -> bool:
+    """True when this cm-excel has an ``annual`` command."""
+    return subprocess.run(_cm_excel() + ["annual", "--help"], capture_output=True).returncode == 0
 
-    ws = init_workspace(root)
-    register = read_register(ws.register_path)
-    first = next(iter(kpis))
-    for i in range(n):
-        varied = {code: dict(values) for code, values in kpis.items()}
-        varied[first]["Commentary"] = f"Return {i}"
-        fill_return(template, ws.inbox / f"r{i:04d}.xlsx", kpis=varied, sign_off={
-            "Prepared By": "A", "Approved By": "B", "Sign-off Date": period.end})
-    start = time.perf_counter()
-    report = ingest(ws, register)
-    seconds = time.perf_counter() - start
-    print(f"ingest {n:>4} returns {seconds:8.2f} s  {seconds / n * 1000:8.2f} ms/return  "
-          f"({len(report.accepted)} accepted, {len(report.rejected)} rejected)")
+
+# --- one size --------------------------------------------------------------------------------
+
+def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None = None,
+               env: dict | None = None, echo=print) -> SizeResult:
+    from generate import AS_OF, CACHE, PERIOD, return_set
+
+    rs = return_set(n, cache=cache or CACHE, echo=echo)
+    result = SizeResult(n, rs.megabytes)
+    cm = _cm_excel()
+    with tempfile.TemporaryDirectory(prefix="cm-bench-") as tmp:
+        tmp = Path(tmp)
+        # (a), (b): loops timed inside their process.
+        for key, label, limit in (("a", "floor: calamine, every cell", 0),
+                                  ("b", "naive: pandas read_excel (openpyxl)", naive_sample)):
+            ran = _run([sys.executable, str(Path(__file__)), "--stage", key, str(rs.returns),
+                        str(limit)], env)
+            info = json.loads(ran.out.strip().splitlines()[-1])
+            per = info["seconds"] / info["files"] * 1000
+            note = f"timed on {info['files']} files" if info["files"] < n else ""
+            result.stages[key] = Stage(label, n, per * n / 1000 if note else info["seconds"],
+                                       per, info["cpu"] / info["files"] * 1000, ran.rss_mb,
+                                       note)
+        # (c) validate, on a workspace with no ledger.
+        ws = _workspace(tmp / "validate", rs.register)
+        empty = tmp / "empty"
+        empty.mkdir()
+        base = _run(cm + ["--workspace", str(ws), "validate", str(empty)], env)
+        ran = _run(cm + ["--workspace", str(ws), "validate", str(rs.returns)], env)
+        result.stages["c"] = _per_file("cm-excel validate", n, ran, base)
+        echo(f"  N={n}: validate {ran.seconds:.1f} s")
+        # (d) ingest into an empty ledger; (e) consolidate it.
+        ws = _workspace(tmp / "ingest", rs.register)
+        base = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "ingest"], env)
+        for f in rs.files:
+            shutil.copy2(f, ws / "inbox" / f.name)
+        ran = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "ingest"], env)
+        result.stages["d"] = _per_file("cm-excel ingest (empty ledger)", n, ran, base)
+        result.stages["d"].note = _outcomes(ran.out)
+        echo(f"  N={n}: ingest {ran.seconds:.1f} s")
+        quarter = [f"Q{PERIOD.quarter}", "--year", str(PERIOD.fy)]
+        ran = _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "consolidate", *quarter], env)
+        result.stages["e"] = _per_file("cm-excel consolidate (one quarter)", n, ran)
+        echo(f"  N={n}: consolidate {ran.seconds:.1f} s")
+        label = "cm-excel annual (four quarters)"
+        if has_annual():
+            copy_quarter_to_year(ws / "ledger.sqlite3", PERIOD.fy, PERIOD.quarter)
+            ran = _run(cm + ["--workspace", str(ws), "--as-of", ANNUAL_AS_OF, "annual",
+                             "--year", str(PERIOD.fy)], env)
+            result.stages["f"] = _per_file(label, 4 * n, ran)
+            echo(f"  N={n}: annual {ran.seconds:.1f} s")
+        else:
+            result.stages["f"] = Stage(label, 4 * n, note="n/a (no annual command)")
+    return result
+
+
+def _outcomes(text: str) -> str:
+    """The inbox summary's non-zero counts, e.g. "1000 accepted, 1000 with warnings"."""
+    found = re.findall(r"^  (accepted|accepted with queries or warnings|rejected|held|"
+                       r"duplicate|skipped) +(\d+)$", text, re.M)
+    short = {"accepted with queries or warnings": "with queries/warnings"}
+    return ", ".join(f"{n} {short.get(what, what)}" for what, n in found if n != "0")
+
+
+def _per_file(label: str, n: int, ran: Ran, base: Ran | None = None) -> Stage:
+    """A command's figures, per file without the start-up ``base`` measured (when given)."""
+    seconds = ran.seconds - (base.seconds if base else 0)
+    cpu = ran.cpu - (base.cpu if base else 0)
+    return Stage(label, n, ran.seconds, seconds / n * 1000, cpu / n * 1000, ran.rss_mb)
+
+
+def _workspace(root: Path, register: Path) -> Path:
+    for sub in ("inbox", "outbox", "archive"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(register, root / "register.xlsx")
+    return root
+
+
+def copy_quarter_to_year(ledger: Path, fy: int, quarter: int) -> None:
+    """Give the ledger four quarters: every submission of (fy, quarter), with its findings and
+    values, copied to the year's other quarters (file names and hashes made distinct)."""
+    conn = sqlite3.connect(ledger)
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%submission_id%'")]
+    sub_cols = [r[1] for r in conn.execute("PRAGMA table_info(submissions)") if r[1] != "id"]
+    with conn:
+        subs = conn.execute("SELECT id FROM submissions WHERE fy = ? AND quarter = ?",
+                            (fy, quarter)).fetchall()
+        for q in (q for q in range(1, 5) if q != quarter):
+            for (old,) in subs:
+                picks = [("quarter" if c == "quarter" else
+                          f"{c} || '-q{q}'" if c in ("sha256", "original_name") else c)
+                         for c in sub_cols]
+                new = conn.execute(
+                    f"INSERT INTO submissions ({', '.join(sub_cols)}) SELECT "
+                    f"{', '.join(picks)} FROM submissions WHERE id = ?", (old,)).lastrowid
+                conn.execute("UPDATE submissions SET quarter = ?, superseded_by = NULL "
+                             "WHERE id = ?", (q, new))
+                for table in tables:
+                    cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")
+                            if r[1] not in ("id", "submission_id")]
+                    if table == "restatements":
+                        continue
+                    picks = ["?" if c == "quarter" else c for c in cols]
+                    args = [q] if "quarter" in cols else []
+                    conn.execute(
+                        f"INSERT INTO {table} (submission_id, {', '.join(cols)}) SELECT ?, "
+                        f"{', '.join(picks)} FROM {table} WHERE submission_id = ?",
+                        (new, *args, old))
+    conn.close()
+
+
+# --- the table -------------------------------------------------------------------------------
+
+def _fmt(value, spec: str, dash: str = "—") -> str:
+    return dash if value is None else format(value, spec)
+
+
+def table(results: list[SizeResult]) -> list[str]:
+    """The results as Markdown table lines."""
+    lines = ["| N | stage | files | MB | wall s | ms/file | files/s | CPU ms/file | "
+             "peak RSS MB | note |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in results:
+        for key, st in r.stages.items():
+            lines.append(
+                f"| {r.n:,} | ({key}) {st.label} | {st.files:,} | {r.megabytes:.1f} | "
+                f"{_fmt(st.seconds, '.2f')} | {_fmt(st.per_file_ms, '.2f')} | "
+                f"{_fmt(st.files_per_second, ',.0f')} | {_fmt(st.cpu_ms, '.2f')} | "
+                f"{_fmt(st.rss_mb, '.0f')} | {st.note} |")
+    lines += ["", "| N | c/a (target ≤ 3) | d/a (target ≤ 6) | b/c (target ≥ 10) | "
+                  "c/a by CPU | d/a by CPU | consolidate s | annual s |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        f = r.stages.get("f")
+        lines.append(f"| {r.n:,} | {_fmt(r.ratio('c', 'a'), '.1f')} | "
+                     f"{_fmt(r.ratio('d', 'a'), '.1f')} | {_fmt(r.ratio('b', 'c'), '.1f')} | "
+                     f"{_fmt(r.ratio('c', 'a', 'cpu_ms'), '.1f')} | "
+                     f"{_fmt(r.ratio('d', 'a', 'cpu_ms'), '.1f')} | "
+                     f"{_fmt(r.stages['e'].seconds, '.1f')} | "
+                     f"{_fmt(f.seconds if f else None, '.1f', f.note if f else '—')} |")
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        for key in ("c", "d"):
+            a, b = first.stages[key].per_file_ms, last.stages[key].per_file_ms
+            if a and b:
+                lines.append(f"\n({key}) per-file cost at N={last.n:,} is {b / a:.2f}× that at "
+                             f"N={first.n:,} (target ≤ 1.25).")
+    return lines
+
+
+def environment() -> list[str]:
+    """Core count, Python and library versions, for the results file."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    libs = []
+    for dist in ("cm-excel", "python-calamine", "openpyxl", "XlsxWriter", "pandas", "defusedxml"):
+        try:
+            libs.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            libs.append(f"{dist} (not installed)")
+    try:
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "n/a"
+    return [f"- machine: {platform.platform()}, {os.cpu_count()} cores "
+            f"(load average at the end {load})",
+            f"- Python {platform.python_version()}; " + ", ".join(libs),
+            f"- workers: {os.environ.get('CM_EXCEL_WORKERS', 'default (one per core)')}"]
+
+
+def main(argv: list[str] | None = None) -> list[SizeResult]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--returns", type=int, help="one size N")
+    parser.add_argument("--sizes", help="comma-separated sizes (default 100,1000,2000)")
+    parser.add_argument("--naive-sample", type=int, default=NAIVE_SAMPLE,
+                        help="files for the slow pandas path (0: all)")
+    parser.add_argument("--results", default=str(HERE / "RESULTS.md"),
+                        help="Markdown file to write (default bench/RESULTS.md)")
+    parser.add_argument("--no-results", action="store_true", help="print only")
+    parser.add_argument("--cache", help="folder for generated returns (default bench/.cache)")
+    parser.add_argument("--stage", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.stage:
+        kind = {"a": "floor", "b": "naive"}[args.stage[0]]
+        _in_process_stage(kind, args.stage[1], int(args.stage[2]))
+        return []
+    sizes = ([args.returns] if args.returns else
+             [int(s) for s in args.sizes.split(",")] if args.sizes else list(DEFAULT_SIZES))
+    cache = Path(args.cache) if args.cache else None
+    results = [bench_size(n, naive_sample=args.naive_sample, cache=cache) for n in sizes]
+    lines = table(results) + [""] + environment()
+    print("\n".join(lines))
+    if not args.no_results:
+        _write_results(Path(args.results), lines)
+    return results
+
+
+def _write_results(path: Path, lines: list[str]) -> None:
+    head = ("# Benchmark results\n\nWritten by `make bench` (`python bench/run.py`); see the "
+            "docstring of bench/run.py for what each stage measures. Per-file figures leave "
+            "out start-up; peak RSS is that of the largest single process (each worker is "
+            "its own). Absolute seconds depend on the machine and on what else runs on it: "
+            "compare the ratios from one run, and the CPU columns, which a busy machine "
+            "disturbs far less than wall time.\n\n")
+    notes = path.with_name("NOTES.md")
+    tail = f"\n\nSee {notes.name} for the profiles and the before/after figures.\n" \
+        if notes.exists() else "\n"
+    path.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
+    print(f"\nwritten: {path}")
 
 
 if __name__ == "__main__":

@@ -219,9 +219,12 @@ class CmGroup(click.Group):
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD",
               help="The date the run speaks for (default: today). Makes runs reproducible.")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on failure.")
+@click.option("--workers", type=click.IntRange(min=1), envvar="CM_EXCEL_WORKERS", metavar="N",
+              help="Processes checking returns at once (default: $CM_EXCEL_WORKERS, else one "
+                   "per core; 1 checks them one by one).")
 @click.version_option(__version__, prog_name="cm-excel")
 @click.pass_context
-def cli(ctx, workspace, as_of, debug):
+def cli(ctx, workspace, as_of, debug, workers):
     """Collect, check and consolidate providers' quarterly returns.
 
     The routine: issue templates, providers return them, drop the returns into inbox/,
@@ -232,6 +235,9 @@ def cli(ctx, workspace, as_of, debug):
         cm-excel init ws && cm-excel --workspace ws templates Q3 --year 2026
     """
     ctx.obj = Context(workspace, as_of, debug)
+    from .parallel import set_workers
+
+    set_workers(workers)
 
 
 @cli.command()

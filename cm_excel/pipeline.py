@@ -30,7 +30,7 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
 
-from . import archive
+from . import archive, parallel
 from .errors import UsageError
 from .held import hold_findings
 from .intake.discover import discover
@@ -178,7 +178,8 @@ def _check_loaded(path: Path, data: bytes | None, refusal, sha: str, register: R
     if not verdict.ok:
         return refused(verdict.findings(name))
     try:
-        wb = read_return_bytes(data, path=str(path), name=name)
+        wb = read_return_bytes(data, path=str(path), name=name, structure=verdict.structure,
+                               sha256=verdict.sha256)
     except ReadFailure as exc:
         return refused([exc.finding(name)])
     except Exception as exc:  # a reader bug must not stop the run; the file is refused
@@ -262,15 +263,27 @@ def validate_paths(paths: Iterable[str | os.PathLike], register: Register, *,
     history: History = LedgerHistory(conn) if conn is not None else NoHistory()
     try:
         results = []
-        for i, path in enumerate(files, start=1):
+        ahead = _validate_ahead(files, register, conn, workspace, max_bytes)
+        for i, (path, done) in enumerate(zip(files, ahead), start=1):
             progress("validate.file", name=path.name, index=i, total=len(files))
-            result = check_one(path, register, history, max_bytes=max_bytes)
+            result = (done.result if done is not None else
+                      check_one(path, register, history, max_bytes=max_bytes))
             result.sheet_values = None  # no feedback here: let go of the file's cells
             results.append(result)
         return results
     finally:
         if conn is not None:
             conn.close()
+
+
+def _validate_ahead(files: list[Path], register: Register, conn, workspace, max_bytes: int):
+    """Each file's check by a worker process (see ``parallel``), or None to check it here."""
+    workers = parallel.workers_for(len(files))
+    if workers <= 1:
+        return [None] * len(files)
+    ledger = workspace.ledger_path if conn is not None else None
+    return parallel.check_files([(p, None) for p in files], register, ledger_path=ledger,
+                                max_bytes=max_bytes, workers=workers)
 
 
 # --- ingesting the inbox -------------------------------------------------------------------------
@@ -300,6 +313,9 @@ def ingest(workspace: Workspace, register: Register, *, now: datetime | None = N
         conn = db.connect(workspace.ledger_path)
         try:
             run = _Run(workspace, register, conn, now)
+            run.prechecks = parallel.ingest_prechecks(
+                [i.path for i in readable], _mtime, register, ledger_path=workspace.ledger_path,
+                max_bytes=run.max_bytes)
             total = len(items)
             for index, item in enumerate(skipped + readable, start=1):
                 progress("ingest.file", name=item.name, index=index, total=total)
@@ -343,6 +359,7 @@ class _Run:
         self.ws, self.register, self.conn, self.now = workspace, register, conn, now
         self.history = LedgerHistory(conn)
         self.max_bytes = max_bytes_of(register)
+        self.prechecks = parallel.Prechecks()  # files checked ahead by worker processes
 
     def one_safely(self, path: Path) -> FileOutcome:
         """``one``, but nothing about one file stops the run: an unexpected failure makes the
@@ -424,8 +441,10 @@ class _Run:
         if seen is not None and seen.status != REJECTED:
             return self._kept_duplicate(path, seen, received_at)
 
-        result = _check_loaded(path, data, refusal, sha, self.register, self.history,
-                               max_bytes=self.max_bytes, received_at=received_at)
+        result = self.prechecks.take(path, sha, received_at) or _check_loaded(
+            path, data, refusal, sha, self.register, self.history, max_bytes=self.max_bytes,
+            received_at=received_at)
+        self.prechecks.note_recorded(result)
         replaces = None
         if seen is not None:  # rejected before: checked again, in case the register changed
             if result.status == REJECTED and _same_problems(result, findings_of(self.conn, seen.id)):

@@ -67,9 +67,12 @@ def _no_return_word(status: str) -> str | None:
 def contract_overview(data: "QuarterData", flags: list[Flag]) -> list[ContractOverview]:
     """One line per active contract, in Contract ID order."""
     out = []
+    flags_of: dict[str, list[Flag]] = {}  # grouped once: linear in contracts and flags
+    for f in flags:
+        flags_of.setdefault(f.contract_id, []).append(f)
     for contract in data.contracts:
         cid = contract.contract_id
-        mine = tuple(f for f in flags if f.contract_id == cid)
+        mine = tuple(flags_of.get(cid, ()))
 
         perf = _no_return_word(data.return_of(cid, "performance").status)
         if perf is None:

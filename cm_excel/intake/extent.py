@@ -25,13 +25,15 @@ from xml.parsers import expat
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 # Fast path, for what Excel, LibreOffice, openpyxl and xlsxwriter write: unprefixed cells
-# whose first attribute is r="A1". Literal-led patterns let the regex engine skip ahead, and
-# "[^<>]*" ends each attempt at the next tag, so the scan stays linear. That class stops at
-# a ">" inside a quoted value; such a tag leaves an odd number of quotes behind, which sends
-# the part to expat.
+# whose first attribute is r="A1" and whose other attributes are each preceded by white
+# space and double-quoted without "<" or ">" inside. Literal-led patterns let the regex
+# engine skip ahead and no group can reach past the tag, so the scan stays linear. A cell
+# tag written any other way (single quotes, attributes run together, a ">" in a value) does
+# not match in full, the counts differ, and the part goes to expat.
 _CELL_TAG = re.compile(rb"<c[\s/>]")
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
-_CELL_REF_FIRST = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^<>]*)>')
+_CELL_REF_FIRST = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"((?:\s+[A-Za-z_][-\w.:]*\s*=\s*"[^"<>]*")*)\s*(/?)>')
 _MAYBE_R = re.compile(rb"r\s*=")
 _ANOTHER_R = re.compile(rb"""(?:^|[\s"'\x00])r\s*=""")  # NUL joins the tags' texts
 _REF = re.compile(r"\s*\$?([A-Za-z]{0,3})\$?([0-9]+)")
@@ -74,22 +76,24 @@ def _col(letters: bytes) -> int:
 def sheet_extent(xml: bytes) -> Extent | None:
     """The extent of a worksheet part's non-empty cells, or None when it has none."""
     if not _PREFIXED_CELL.search(xml):
+        if not _CELL_TAG.search(xml):
+            return None  # not a worksheet, or one with no cells at all
+        tags = len(_CELL_TAG.findall(xml))
         refs = _CELL_REF_FIRST.findall(xml)
-        if len(refs) == len(_CELL_TAG.findall(xml)) and _plain(refs):
-            full = [(c, r) for c, r, rest in refs if not rest.endswith(b"/")]
+        if len(refs) == tags and _one_r(refs):
+            full = [(c, r) for c, r, _rest, empty in refs if not empty]
             if not full:
                 return None
-            nums = list(map(int, (r for _c, r in full)))
+            nums = [int(r) for _c, r in full]
             cols = [_col(c) for c in {c for c, _r in full}]
             return Extent(min(nums) - 1, min(cols), max(nums) - 1, max(cols))
     return _walk(xml)
 
 
-def _plain(refs: list[tuple[bytes, bytes, bytes]]) -> bool:
-    """True when the fast path read every cell tag whole and each has one r attribute."""
-    if any(b"'" in rest or rest.count(b'"') & 1 for _c, _r, rest in refs):
-        return False
-    joined = b"\x00".join(rest for _c, _r, rest in refs)
+def _one_r(refs: list[tuple[bytes, bytes, bytes, bytes]]) -> bool:
+    """True when no cell tag of the fast path has a second r attribute (calamine would take
+    the last one). A value merely containing "r=" sends the part to expat too: safe."""
+    joined = b"\x00".join(rest for _c, _r, rest, _e in refs)
     return not (_MAYBE_R.search(joined) and _ANOTHER_R.search(joined))
 
 

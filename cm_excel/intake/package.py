@@ -186,13 +186,15 @@ def read_workbook(get: GetPart) -> Package:
     return pkg
 
 
-def read_structure(get: GetPart) -> Package:
+def read_structure(get: GetPart, workbook: Package | None = None) -> Package:
     """The whole structure: ``read_workbook`` plus every table mapped to its sheet.
 
-    A table part that cannot be parsed is left out with a note (the reader then looks for
-    that table by its header row); a hostile one raises PackageError(OPEN_XML_HOSTILE).
+    ``workbook`` is ``read_workbook``'s result when the caller has it already (it is
+    completed in place). A table part that cannot be parsed is left out with a note (the
+    reader then looks for that table by its header row); a hostile one raises
+    PackageError(OPEN_XML_HOSTILE).
     """
-    pkg = read_workbook(get)
+    pkg = workbook if workbook is not None else read_workbook(get)
     for sheet in pkg.sheets:
         if sheet.kind != "worksheet" or not sheet.part:
             continue

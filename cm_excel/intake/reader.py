@@ -79,7 +79,8 @@ def open_return(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES
     verdict = check_bytes(data, max_bytes=max_bytes)
     if not verdict.ok:
         return verdict, None
-    return verdict, read_return_bytes(data, path=str(path), name=Path(path).name)
+    return verdict, read_return_bytes(data, path=str(path), name=Path(path).name,
+                                      structure=verdict.structure, sha256=verdict.sha256)
 
 
 def read_return(path: str | os.PathLike, *, expect_sha256: str | None = None) -> ReturnWorkbook:
@@ -97,9 +98,15 @@ def read_return(path: str | os.PathLike, *, expect_sha256: str | None = None) ->
     return read_return_bytes(data, path=str(path), name=Path(path).name)
 
 
-def read_return_bytes(data: bytes, *, path: str, name: str | None = None) -> ReturnWorkbook:
-    """``read_return`` for bytes already read (and passed by ``safety.check_bytes``)."""
-    pkg = _structure(data)
+def read_return_bytes(data: bytes, *, path: str, name: str | None = None,
+                      structure: Package | None = None, sha256: str | None = None
+                      ) -> ReturnWorkbook:
+    """``read_return`` for bytes already read (and passed by ``safety.check_bytes``).
+
+    ``structure`` and ``sha256`` are the verdict's for these same bytes, when at hand: the
+    package's XML is then not parsed a second time, nor the bytes hashed again.
+    """
+    pkg = structure if structure is not None else _structure(data)
     book = _Book(data, pkg)
     notes = list(pkg.notes)
     metadata = _read_metadata(book, notes)
@@ -113,7 +120,8 @@ def read_return_bytes(data: bytes, *, path: str, name: str | None = None) -> Ret
         return values[0]
 
     return ReturnWorkbook(
-        path=path, name=name or Path(path).name, sha256=hashlib.sha256(data).hexdigest(),
+        path=path, name=name or Path(path).name,
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
         size=len(data), sheet_names=pkg.sheet_names, metadata=metadata,
         contract_fields=contract_fields, sign_off=sign_off, tables=tables,
         date1904=pkg.date1904, notes=notes, sheet_values=sheet_values)

@@ -25,12 +25,13 @@ import stat
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..findings import Finding, Level
 from . import cfb
 from .extent import XmlProblem, parse_strictly, sheet_extent
-from .package import CONTENT_TYPES_PART, WORKBOOK_PART, PackageError, parse_xml, read_workbook
+from .package import (CONTENT_TYPES_PART, WORKBOOK_PART, Package, PackageError, parse_xml,
+                      read_structure, read_workbook)
 
 MiB = 1024 * 1024
 DEFAULT_MAX_BYTES = 50 * MiB  # a filled return is well under 1 MB
@@ -107,6 +108,9 @@ class SafetyVerdict:
     """``ok`` with ``code`` "" or a refusal with its code and sentence; notes either way.
 
     ``size`` and ``sha256`` describe the bytes that were checked (empty when not read).
+    ``structure`` is the package's structure (sheets, tables, defined names) as parsed here,
+    handed to the reader so no part is parsed twice; None when refused, or when a part the
+    reader needs could not be parsed (the reader then says why).
     """
 
     ok: bool
@@ -115,6 +119,7 @@ class SafetyVerdict:
     notes: tuple[SafetyNote, ...] = ()
     size: int = 0
     sha256: str = ""
+    structure: Package | None = field(default=None, compare=False, repr=False)
 
     def findings(self, file: str) -> list[Finding]:
         """The refusal as an error finding, and each note as a warning."""
@@ -169,17 +174,17 @@ def check_bytes(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SafetyVer
         return _refused("OPEN_TOO_LARGE", nbytes=size, digest=digest,
                         file_size=_mb(size), limit=_mb(max_bytes))
     try:
-        notes = _check(data)
+        notes, structure = _check(data)
     except _Refuse as r:
         return SafetyVerdict(False, r.code, r.sentence, size=size, sha256=digest)
-    return SafetyVerdict(True, notes=tuple(notes), size=size, sha256=digest)
+    return SafetyVerdict(True, notes=tuple(notes), size=size, sha256=digest, structure=structure)
 
 
 def _mb(n: int) -> str:
     return f"{n / MiB:.1f} MB" if n >= MiB else f"{n / 1024:.0f} KB"
 
 
-def _check(data: bytes) -> list[SafetyNote]:
+def _check(data: bytes) -> tuple[list[SafetyNote], Package | None]:
     if not data:
         raise _Refuse("OPEN_EMPTY")
     if data.startswith(cfb.SIGNATURE):
@@ -264,7 +269,11 @@ _MACRO_TYPE = re.compile(
 
 
 class _Package:
-    """The zip; every part inflated through ``chunks``, within the limits above."""
+    """The zip; every part inflated through ``chunks``, within the limits above.
+
+    Parts the structure is read from (``_KEEP``) are kept once inflated, so each is
+    inflated and parsed once, here, and the reader gets the parsed structure.
+    """
 
     def __init__(self, data: bytes):
         self.data = data
@@ -284,6 +293,7 @@ class _Package:
                 raise _Refuse("OPEN_CORRUPT")
             self.by_name[key] = info
         self.total = 0
+        self.kept: dict[str, bytes] = {}
 
     def has(self, name: str) -> bool:
         return name.casefold() in self.by_name
@@ -301,8 +311,21 @@ class _Package:
         return self.inflate(info)
 
     def inflate(self, info: zipfile.ZipInfo) -> bytes:
-        chunks = list(self.chunks(info))
-        return b"".join(chunks)
+        key = info.filename.casefold()
+        if key in self.kept:
+            return self.kept[key]
+        data = b"".join(self.chunks(info))
+        if info.file_size <= MAX_STRUCTURE_BYTES and _keep(key):
+            self.kept[key] = data
+        return data
+
+    def structure_part(self, name: str) -> bytes | None:
+        """A part for ``read_structure`` once every part has passed: None when absent or
+        larger than a structure part may be (as the reader would have it)."""
+        info = self.by_name.get(name.casefold())
+        if info is None or info.file_size > MAX_STRUCTURE_BYTES:
+            return None
+        return self.inflate(info)
 
     def chunks(self, info: zipfile.ZipInfo):
         """Yield the part's bytes, refusing as soon as a limit is passed or the data is bad."""
@@ -364,6 +387,12 @@ class _Package:
             raise _Refuse("OPEN_CORRUPT")
 
 
+def _keep(key: str) -> bool:
+    """Parts ``package.read_structure`` reads: the workbook, relationships, tables."""
+    return key.endswith(".rels") or "/tables/" in key or key in (WORKBOOK_PART,
+                                                                 CONTENT_TYPES_PART.casefold())
+
+
 def _bound_directory(data: bytes) -> None:
     """Refuse a zip whose directory is too big, read from its end record (and the ZIP64
     one when the end record's fields are saturated). Missing records are zipfile's to judge."""
@@ -381,7 +410,7 @@ def _bound_directory(data: bytes) -> None:
         raise _Refuse("OPEN_ZIP_BOMB")
 
 
-def _check_package(data: bytes) -> list[SafetyNote]:
+def _check_package(data: bytes) -> tuple[list[SafetyNote], Package | None]:
     pkg = _Package(data)
     names = [n.casefold() for n in pkg.names()]
 
@@ -429,8 +458,11 @@ def _check_package(data: bytes) -> list[SafetyNote]:
     total_cells = 0
     for info in pkg.infos:
         if not info.filename.lower().endswith(".xml"):
-            for _ in pkg.chunks(info):
-                pass
+            if _keep(info.filename.casefold()) and info.file_size <= MAX_STRUCTURE_BYTES:
+                pkg.inflate(info)
+            else:
+                for _ in pkg.chunks(info):
+                    pass
             continue
         data = pkg.inflate(info)
         try:
@@ -445,7 +477,16 @@ def _check_package(data: bytes) -> list[SafetyNote]:
             where = sheet_of.get(info.filename.casefold(), info.filename)
             raise _Refuse("OPEN_TOO_MANY_CELLS", sheet=where, span=str(extent),
                           cells=extent.cells)
-    return _notes(names)
+    return _notes(names), _structure(pkg, book)
+
+
+def _structure(pkg: _Package, book: Package) -> Package | None:
+    """The structure for the reader, from parts already inflated and checked; None when
+    it cannot be read (the reader reads it again and says what is damaged)."""
+    try:
+        return read_structure(pkg.structure_part, book)
+    except (PackageError, _Refuse):
+        return None
 
 
 def _check_shared_strings(data: bytes) -> None:

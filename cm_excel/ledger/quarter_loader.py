@@ -91,7 +91,11 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         _complaint(conn, r, by_id[r["submission_id"]], period)
         for r in _rows_for(conn, "complaints", perf_now, order="contract_id, row")]
 
-    returns = [_return_status(c.contract_id, kind, current, deadline, as_of)
+    by_return: dict[tuple[str, str], list[Source]] = {}  # grouped once: linear in returns
+    for s in current:
+        by_return.setdefault((s.contract_id, s.kind), []).append(s)
+    returns = [_return_status(c.contract_id, kind, by_return.get((c.contract_id, kind), []),
+                              deadline, as_of)
                for c in contracts for kind in KINDS]
     for r in returns:
         if r.accepted:
@@ -108,12 +112,13 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         (previous.fy, previous.quarter)).fetchone() is not None
 
     restatements = _restatements(conn, current, by_id)
+    contract_of = {c.contract_id: c for c in contracts}
     chase = [
         ChaseItem(r.contract_id, c.provider, r.kind, r.status, r.deadline,
                   c.provider_contract_manager, c.provider_escalation_contact, c.lead_officer,
                   c.deputy_officer)
         for r in returns if r.status in (MISSING, REJECTED, HELD)
-        for c in [next(c for c in contracts if c.contract_id == r.contract_id)]]
+        for c in [contract_of[r.contract_id]]]
 
     order = {"This quarter": 0, "Trend": 1, "Year-to-date budget": 2}
     source_uses = sorted(

@@ -359,23 +359,34 @@ class QuarterData:
                      if r.contract_id == contract_id and r.kind == kind), None)
 
     def contract(self, contract_id: str) -> Contract:
-        return next(c for c in self.contracts if c.contract_id == contract_id)
+        return self._by_contract("contracts")[contract_id][0]
 
     def register_ref(self, contract: Contract, sheet: str = "Contracts", row: int | None = None) -> str:
         """``register.xlsx Contracts row 4``: where the contract (or another row) is."""
         return register_row_ref(self.register_name, sheet, contract.row if row is None else row)
 
     def kpis_of(self, contract_id: str) -> list[KpiResult]:
-        return [k for k in self.kpis if k.contract_id == contract_id]
+        return list(self._by_contract("kpis").get(contract_id, ()))
 
     def finance_of(self, contract_id: str) -> list[FinanceLine]:
-        return [f for f in self.finance if f.contract_id == contract_id]
+        return list(self._by_contract("finance").get(contract_id, ()))
 
     def incidents_of(self, contract_id: str) -> list[Incident]:
-        return [i for i in self.incidents if i.contract_id == contract_id]
+        return list(self._by_contract("incidents").get(contract_id, ()))
 
     def return_of(self, contract_id: str, kind: str) -> ReturnStatus:
-        return next(r for r in self.returns if r.contract_id == contract_id and r.kind == kind)
+        return next(r for r in self._by_contract("returns")[contract_id] if r.kind == kind)
+
+    def _by_contract(self, name: str) -> dict[str, list]:
+        """One of the tuples grouped by contract ID, in order; grouped once (the tuples never
+        change), so asking per contract stays linear for a national portfolio."""
+        cache = self.__dict__.setdefault("_grouped", {})
+        if name not in cache:
+            grouped: dict[str, list] = {}
+            for item in getattr(self, name):
+                grouped.setdefault(item.contract_id, []).append(item)
+            cache[name] = grouped
+        return cache[name]
 
     def finance_total(self, contract_id: str) -> FinanceTotal | None:
         """The contract's financial return summed over lines; None without an accepted one."""

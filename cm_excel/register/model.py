@@ -177,8 +177,8 @@ class Register:
         """
         chosen: dict[str, SlaKpi] = {}
         order: list[str] = []
-        for row in self.sla:
-            if row.contract_id != contract_id or row.effective_from > period:
+        for row in self._of_contract(self.sla, contract_id):
+            if row.effective_from > period:
                 continue
             if row.kpi_code not in chosen:
                 order.append(row.kpi_code)
@@ -189,7 +189,21 @@ class Register:
 
     def budget_lines(self, contract_id: str, fy: int) -> list[Budget]:
         """The contract's budget lines for the financial year, in sheet order."""
-        return [b for b in self.budgets if b.contract_id == contract_id and b.fy == fy]
+        return [b for b in self._of_contract(self.budgets, contract_id) if b.fy == fy]
+
+    def _of_contract(self, rows: list, contract_id: str) -> list:
+        """The rows of ``rows`` (a list of this register's records) for one contract, in
+        sheet order. Grouped once per list, not scanned per call: a national register has
+        thousands of rows and these are asked for every return. Regrouped when the list is
+        replaced or changes length (tests and the golden scenarios extend registers)."""
+        cache = self.__dict__.setdefault("_grouped", {})
+        hit = cache.get(id(rows))
+        if hit is None or hit[0] is not rows or hit[1] != len(rows):
+            grouped: dict[str, list] = {}
+            for row in rows:
+                grouped.setdefault(row.contract_id, []).append(row)
+            hit = cache[id(rows)] = (rows, len(rows), grouped)
+        return hit[2].get(contract_id, [])
 
     def exit_plan(self, contract_id: str) -> ExitPlan | None:
         rows = [e for e in self.exits if e.contract_id == contract_id]

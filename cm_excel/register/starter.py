@@ -121,10 +121,12 @@ _NUMBER_FORMATS = {MONEY: "£#,##0", INT: "#,##0", DATE: "d mmm yyyy"}
 _UNIT_FORMATS = {"count": "#,##0", "days": "0.0", "gbp": "£#,##0", "score": "0.0"}
 
 
-def write_starter_register(path: str | os.PathLike) -> Path:
+def write_starter_register(path: str | os.PathLike, records: dict | None = None) -> Path:
     """Write the starter register to ``path`` (atomically, replacing any file there).
 
-    Returns the path written. Reading it back with ``read_register`` gives no problems.
+    ``records`` (sheet name → records, shaped like ``STARTER_RECORDS``) replaces the example
+    portfolio, e.g. with the benchmark's synthetic one. Returns the path written. Reading
+    the starter back with ``read_register`` gives no problems.
     """
     import xlsxwriter
 
@@ -143,7 +145,7 @@ def write_starter_register(path: str | os.PathLike) -> Path:
         formats = _Formats(workbook)
         _write_readme(workbook, formats)
         for spec in SHEETS:
-            _write_sheet(workbook, formats, spec, _rows(spec))
+            _write_sheet(workbook, formats, spec, _rows(spec, records or STARTER_RECORDS))
         workbook.close()
     return target
 
@@ -167,13 +169,13 @@ class _Formats:
         return self._cache[key]
 
 
-def _rows(spec: SheetSpec) -> list[list[tuple[object, str | None]]]:
+def _rows(spec: SheetSpec, records: dict) -> list[list[tuple[object, str | None]]]:
     """The sheet's rows as (value, number format) cells, in the spec's column order."""
     if spec is SETTINGS:
         return [_settings_row(knob) for knob in KNOBS]
     kpi_units = {k.code: k.unit for k in STARTER_KPIS}
     rows = []
-    for record in STARTER_RECORDS[spec.name]:
+    for record in records[spec.name]:
         row = []
         for column in spec.columns:
             value = _cell_value(getattr(record, column.field), column)

@@ -1,0 +1,267 @@
+"""Check many returns at once on the machine's cores; results come back in input order.
+
+Opening a return safely, reading it and validating it is pure computation on one file, so
+``validate`` and ``ingest`` hand that part to a pool of worker processes when there are
+enough files to pay for starting one (``MIN_FILES``). Everything that writes stays in the
+one calling process and in the same order as before: the archive, the ledger (one writer),
+feedback, removal from the inbox. Results are consumed in input order, so output and ledger
+are the same whatever the number of workers.
+
+Validation asks the ledger about earlier quarters (``History``). A worker reads the ledger
+read-only and remembers what it asked; ``ingest`` re-checks a file itself when this run
+has recorded a return that answers one of those questions (a quarter and the next one in
+the same inbox), so the result is always the one a one-by-one run would give.
+
+Workers: ``set_workers`` (the CLI's ``--workers``), else the environment variable
+``CM_EXCEL_WORKERS``, else one per core (``os.cpu_count()``); 1 means no pool at all.
+If a worker dies, the files it had not finished are checked in the calling process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+MIN_FILES = 16  # below this, starting worker processes costs more than it saves
+AHEAD_PER_WORKER = 8  # files handed out ahead of the one being consumed (bounds memory)
+ENV = "CM_EXCEL_WORKERS"
+
+_workers: int | None = None
+
+
+def set_workers(n: int | None) -> None:
+    """Workers for this process's runs (None: back to the environment or the core count)."""
+    global _workers
+    if n is not None and n < 1:
+        raise ValueError("workers must be at least 1")
+    _workers = n
+
+
+def configured_workers() -> int:
+    """The workers asked for: ``set_workers``, else CM_EXCEL_WORKERS, else the cores."""
+    if _workers is not None:
+        return _workers
+    text = os.environ.get(ENV, "").strip()
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    return os.cpu_count() or 1
+
+
+def workers_for(files: int) -> int:
+    """Processes to use for ``files`` files: 1 (no pool) when too few to pay for one."""
+    if files < MIN_FILES:
+        return 1
+    return max(1, min(configured_workers(), files))
+
+
+def _context():
+    # On Linux, fork starts workers in milliseconds and shares the register without
+    # pickling it; elsewhere (macOS, Windows) fork is unsafe or missing: spawn.
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def ordered_map(fn: Callable, items: Iterable, *, workers: int,
+                initializer: Callable | None = None, initargs: tuple = ()) -> Iterator:
+    """``fn(item)`` for each item, computed by ``workers`` processes, yielded in order.
+
+    At most ``workers * AHEAD_PER_WORKER`` items are in flight. When the pool breaks (a
+    worker died), None is yielded for every item not yet done.
+    """
+    items = list(items)
+    window = max(1, workers * AHEAD_PER_WORKER)
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=initializer,
+                             initargs=initargs) as pool:
+        pending: deque[Future] = deque()
+        queue = iter(items)
+        broken = False
+        try:
+            for item in queue:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= window:
+                    break
+            while pending:
+                future = pending.popleft()
+                try:
+                    value = None if broken else future.result()
+                except BrokenProcessPool:
+                    broken, value = True, None
+                if not broken:
+                    for item in queue:
+                        pending.append(pool.submit(fn, item))
+                        break
+                yield value
+            for _ in queue:  # only after a broken pool
+                yield None
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+# --- the check of one file, in a worker ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Prechecked:
+    """A worker's check of one file: the bytes' sha256, the received time it was checked
+    with, the result, and the (contract, period, kind) history it asked the ledger about."""
+
+    path: Path
+    sha256: str
+    received_at: datetime | None
+    result: object  # ValidationResult
+    asked: frozenset
+
+
+YEAR, COMPLAINTS = "year started", "complaints reported"  # keys of wider questions
+
+
+class _Asking:
+    """The ledger's History, remembering which accepted returns it was asked about."""
+
+    def __init__(self, history):
+        self.history = history
+        self.asked: set = set()
+
+    def previous_ytd(self, contract_id, period, budget_line):
+        if period.quarter > 1:
+            self.asked.add((contract_id, period.previous(), "financial"))
+        return self.history.previous_ytd(contract_id, period, budget_line)
+
+    def previous_kpi(self, contract_id, period, kpi_code):
+        self.asked.add((contract_id, period.previous(), "performance"))
+        return self.history.previous_kpi(contract_id, period, kpi_code)
+
+    def year_started(self, period):
+        # any return of an earlier quarter of the year, for any contract
+        self.asked.update((YEAR, period.fy, q) for q in range(1, period.quarter))
+        return self.history.year_started(period)
+
+    def complaint_reported(self, contract_id, period, complaint):
+        # the contract's accepted performance returns of earlier quarters
+        self.asked.add((COMPLAINTS, contract_id))
+        return self.history.complaint_reported(contract_id, period, complaint)
+
+
+_state: dict = {}
+
+
+class _Values:
+    """A return's cell values, read in the worker, as the picklable stand-in for the lazy
+    ``sheet_values`` function a result carries when the reader provides one."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __call__(self):
+        return self.values
+
+
+def _portable(result, keep_cells: bool):
+    """The result made fit to cross to the calling process: the reader's lazy cell values
+    (a closure over the open workbook) are read now when feedback will want them (a return
+    with any finding), else dropped."""
+    cells = getattr(result, "sheet_values", None)
+    if cells is not None:
+        wanted = keep_cells and (bool(result.findings) or result.status == "rejected")
+        result.sheet_values = _Values(cells()) if wanted else None
+    return result
+
+
+def _start_worker(register, ledger_path: str | None, max_bytes: int,
+                  keep_cells: bool = False) -> None:
+    from .ledger import db
+    from .ledger.queries import LedgerHistory
+    from .validation.result import NoHistory
+
+    history = NoHistory()
+    if ledger_path and Path(ledger_path).is_file():
+        history = LedgerHistory(db.connect(ledger_path, readonly=True))
+    _state.update(register=register, history=history, max_bytes=max_bytes,
+                  keep_cells=keep_cells)
+
+
+def _check(task: tuple[Path, datetime | None]) -> Prechecked:
+    import hashlib
+
+    from .intake.safety import load_bounded
+    from .pipeline import _check_loaded, _sha_or_blank
+
+    path, received_at = task
+    data, refusal = load_bounded(path, max_bytes=_state["max_bytes"])
+    sha = hashlib.sha256(data).hexdigest() if data is not None else _sha_or_blank(path)
+    history = _Asking(_state["history"])
+    result = _check_loaded(path, data, refusal, sha, _state["register"], history,
+                           max_bytes=_state["max_bytes"], received_at=received_at)
+    return Prechecked(path, sha, received_at, _portable(result, _state["keep_cells"]),
+                      frozenset(history.asked))
+
+
+def check_files(tasks: list[tuple[Path, datetime | None]], register, *,
+                ledger_path: Path | None, max_bytes: int, workers: int,
+                keep_cells: bool = False) -> Iterator[Prechecked | None]:
+    """Each (path, received time) checked in a worker, in order (None where it was not).
+    ``keep_cells``: results that will get feedback keep the return's cell values.
+
+    The first file is checked here, before the workers start: what it loads on first use
+    (bank holidays, lazily imported modules) is then shared by every worker, not redone.
+    """
+    args = (register, str(ledger_path) if ledger_path else None, max_bytes, keep_cells)
+    _start_worker(*args)
+    try:
+        yield _check(tasks[0])
+    finally:
+        _state.clear()  # the calling process keeps no ledger connection of a worker's
+    yield from ordered_map(_check, tasks[1:], workers=workers, initializer=_start_worker,
+                           initargs=args)
+
+
+class Prechecks:
+    """``ingest``'s view of the files being checked ahead: ``take(path)`` gives the worker's
+    check of that file, in the order the files were handed out, or None."""
+
+    def __init__(self, results: Iterator[Prechecked | None] | None = None, last: Path | None = None):
+        self._results = results
+        self._last = last  # taking this path's result ends the pool
+        self.recorded: set = set()  # (contract, period, kind) recorded by this run
+
+    def take(self, path: Path, sha256: str, received_at: datetime | None):
+        """The worker's result for these bytes, or None when the caller must check the file
+        itself: not checked, other bytes or received time, or its history changed since."""
+        if self._results is None:
+            return None
+        found = next((d for d in self._results if d is not None and d.path == path), None)
+        if path == self._last:
+            self.close()
+        if found is None or found.sha256 != sha256 or found.received_at != received_at \
+                or found.asked & self.recorded:
+            return None
+        return found.result
+
+    def note_recorded(self, result) -> None:
+        if result.contract_id and result.period and result.kind:
+            self.recorded.update({(result.contract_id, result.period, result.kind),
+                                  (YEAR, result.period.fy, result.period.quarter),
+                                  (COMPLAINTS, result.contract_id)})
+
+    def close(self) -> None:
+        if self._results is not None and hasattr(self._results, "close"):
+            self._results.close()
+        self._results = None
+
+
+def ingest_prechecks(paths: list[Path], received: Callable[[Path], datetime | None], register,
+                     *, ledger_path: Path, max_bytes: int) -> Prechecks:
+    """Start checking the inbox files ahead of ``ingest`` when there are enough of them."""
+    workers = workers_for(len(paths))
+    if workers <= 1:
+        return Prechecks()
+    tasks = [(p, received(p)) for p in paths]
+    return Prechecks(check_files(tasks, register, ledger_path=ledger_path, max_bytes=max_bytes,
+                                 workers=workers, keep_cells=True), last=paths[-1])
