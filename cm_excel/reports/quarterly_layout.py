@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..flags import Flag
 from ..flags.overview import ContractOverview
+from .briefing import Briefing
 from ..portfolio.rag import day
 from ..register.model import Settings
 from ..portfolio.quarter import QuarterData
@@ -29,6 +30,7 @@ class SheetContext:
     settings: Settings
     st: Styles
     widths: tuple = ()  # column widths of the sheet being written
+    briefing: Briefing | None = None  # the Summary's sentences and what changed
 
     @property
     def period_line(self) -> str:

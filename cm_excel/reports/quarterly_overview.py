@@ -32,6 +32,8 @@ def write_summary(wb, ctx: SheetContext) -> None:
     put(ws, 1, 0, f"{ctx.settings.office_name}  ·  {ctx.settings.protective_marking}",
         st.subtitle())
 
+    row, used = _briefing(ws, ctx, 3, sum(widths))
+
     counts = data.return_counts()
     facts = [
         ("Period", data.period.describe()),
@@ -40,10 +42,9 @@ def write_summary(wb, ctx: SheetContext) -> None:
         ("As of", day(data.as_of)),
         *([("Provisional", note)] if (note := provisional_note(data.period, data.as_of,
                                                                data.deadline)) else []),
-        ("Prepared from", f"the ledger of accepted returns and {data.register_name}; "
-                          f"the Rules sheet gives every threshold"),
+        ("Figures from", f"the providers' accepted returns and {data.register_name}; "
+                         f"the Rules sheet gives every threshold"),
     ]
-    row = 3
     for label, value in facts:
         ws.merge_range(row, 0, row, 1, label, st.label())
         ws.merge_range(row, 2, row, 7, value, st.cell())
@@ -78,7 +79,7 @@ def write_summary(wb, ctx: SheetContext) -> None:
                           "Overall", "Flags", "Recommended Action"))
     row += 1
     # points used on page 1 so far: title, facts, two headline tables, this table's header
-    used = (26 + 15 + 15 + 15 * len(facts) + 15  # title, subtitle, facts
+    used += (15 * len(facts) + 15  # facts
             + 20 + 2 * (30 + 15) + 15 + 15  # headline figures
             + 20 + 30)  # this section and its header
     for o in ctx.overview:
@@ -140,6 +141,33 @@ def write_summary(wb, ctx: SheetContext) -> None:
     ws.set_row(row, 28)
     ws.merge_range(row, 0, row, 7, note, st.note(wrap=True))
     ws.print_area(0, 0, row, 7)
+
+
+def _briefing(ws, ctx: SheetContext, row: int, width: int) -> tuple[int, float]:
+    """"In brief" (two or three sentences) and "What changed since last quarter", from
+    ``row``; returns the next free row and the points page one has used so far."""
+    st, briefing = ctx.st, ctx.briefing
+    used = 26 + 15 + 15  # title, subtitle, a blank row
+    section(ws, ctx, row, "In brief", 7)
+    row, used = row + 1, used + 20
+    for sentence in briefing.sentences:
+        height = wrapped_height([(sentence, width)], line_height=15)
+        ws.set_row(row, height)
+        ws.merge_range(row, 0, row, 7, sentence, st.get(text_wrap=True, valign="top",
+                                                        font_size=11))
+        row, used = row + 1, used + height
+    row += 1
+    title = ("What changed since " + briefing.compared_with if briefing.compared_with
+             else "What changed since last quarter")
+    section(ws, ctx, row, title, 7)
+    row, used = row + 1, used + 15 + 20
+    lines = [f"{c.kind}: {c.text}" for c in briefing.changes] or [briefing.change_note]
+    for line in lines:
+        height = wrapped_height([(line, width)])
+        ws.set_row(row, height)
+        ws.merge_range(row, 0, row, 7, line, st.get(text_wrap=True, valign="top"))
+        row, used = row + 1, used + height
+    return row + 1, used + 15
 
 
 def write_contracts(wb, ctx: SheetContext) -> None:
