@@ -104,6 +104,13 @@ def status_lines(report: StatusReport) -> list[str]:
 def consolidation_summary(result) -> list[str]:
     """Headline figures, flags by code, and where the outputs landed."""
     lines = ["", "SMG quarterly consolidation:"] + [f"  {line}" for line in result.lines()]
+    briefing = getattr(result, "briefing", None)
+    if briefing is not None:
+        lines.append("  In brief:")
+        lines += [f"    {sentence}" for sentence in briefing.sentences]
+        lines.append(f"  What changed since {briefing.compared_with or 'last quarter'}:")
+        lines += [f"    {c.kind}: {c.text}" for c in briefing.changes] or [
+            f"    {briefing.change_note}"]
     if result.flags_by_code:
         lines.append("  Flags by code: " + ", ".join(
             f"{code} {n}" for code, n in result.flags_by_code.items()))

@@ -123,8 +123,8 @@ def test_templates_name_a_contract_without_sla_kpis(fresh):
 
 def _summary_facts(book) -> dict[str, str]:
     ws = book["Summary"]
-    return {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(4, 10)
-            if ws.cell(r, 1).value}
+    return {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(4, ws.max_row + 1)
+            if ws.cell(r, 1).value and ws.cell(r, 3).value}  # label in A, value in C
 
 
 def _overall(book) -> dict[str, str]:

@@ -19,9 +19,11 @@ from ..flags import compute_flags, contract_overview, group_issues
 from ..periods import Period
 from ..register.model import Register
 from ..workspace import Workspace
+from .briefing import Briefing, brief
 from .cover import cover_name, write_cover
 from ..portfolio.provisional import provisional_note
 from ..portfolio.quarter import QuarterData
+from ..portfolio.rag import day
 from ..ledger.quarter_loader import load_quarter
 from .quarterly import workbook_name, write_quarterly
 from ..crashpoints import crashpoint
@@ -57,6 +59,7 @@ class ConsolidationResult:
     attention: tuple[str, ...] = ()  # one line per issue needing SMG's attention first
     contracts_awaited: int = 0  # no flag, and a return not yet due: neither Green nor RAG
     provisional: str | None = None  # portfolio.provisional.provisional_note, when it applies
+    briefing: Briefing | None = None  # the sentences and what changed, as on the Summary
 
     @property
     def paths(self) -> tuple[Path, Path]:
@@ -74,8 +77,8 @@ class ConsolidationResult:
         """A few lines for a terminal."""
         awaited = f", awaited {self.contracts_awaited}" if self.contracts_awaited else ""
         return [
-            f"{self.period.describe()}, as of {self.as_of.isoformat()} "
-            f"(returns due by {self.deadline.isoformat()})",
+            f"{self.period.describe()}, as of {day(self.as_of)} "
+            f"(returns due by {day(self.deadline)})",
             *([self.provisional] if self.provisional else []),
             f"Contracts: {self.contracts} (green {self.contracts_green}, amber "
             f"{self.contracts_amber}, red {self.contracts_red}{awaited})",
@@ -138,20 +141,22 @@ def consolidate_quarter(workspace: Workspace, register: Register, period: Period
 def _consolidate_locked(workspace: Workspace, register: Register, period: Period, *,
                         as_of: date, say: Callable[[str], None]) -> ConsolidationResult:
     settings = register.settings
-    say(f"Consolidating {period.describe()} as of {as_of.isoformat()}")
+    say(f"Consolidating {period.describe()} as of {day(as_of)}")
     data = load(workspace, register, period, as_of)
     flags = compute_flags(data)
     overview = contract_overview(data, flags)
+    before = load(workspace, register, period.previous(), as_of)  # for "what changed"
+    briefing = brief(data, flags, before, compute_flags(before))
     say(f"{len(data.contracts)} active contracts, {len(flags)} flags")
 
     outbox = workspace.outbox
     book = outbox / workbook_name(period)
     crashpoint("consolidate.before_workbook")
-    write_quarterly(data, flags, book, settings=settings)
+    write_quarterly(data, flags, book, settings=settings, briefing=briefing)
     crashpoint("consolidate.before_cover")
     cover = outbox / cover_name(period)
     write_cover(data, flags, cover, workbook_name=book.name, settings=settings,
-                workspace_root=workspace.root)
+                workspace_root=workspace.root, briefing=briefing)
 
     counts = data.return_counts()
     overall = Counter(o.overall for o in overview)
@@ -170,4 +175,5 @@ def _consolidate_locked(workspace: Workspace, register: Register, period: Period
         issues=len(issues), attention=tuple(i.line() for i in issues if i.needs_smg),
         contracts_awaited=overall["Awaited"],
         provisional=provisional_note(period, as_of, data.deadline),
+        briefing=briefing,
     )

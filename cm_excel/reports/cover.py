@@ -20,6 +20,7 @@ from ..register.model import Settings
 from ..portfolio.provisional import provisional_note
 from ..portfolio.quarter import QuarterData
 from ..excel_text import clean_text
+from .briefing import Briefing, brief, named
 from .xlsx_style import GREY, RAG_COLOURS
 
 TEMPLATE_NAME = "smg_quarterly_cover.html.j2"
@@ -73,8 +74,9 @@ class _Attention:
 
 
 def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
-                  settings: Settings) -> dict:
+                  settings: Settings, briefing: Briefing | None = None) -> dict:
     """Everything the template may use (plain values; see the template for their use)."""
+    briefing = briefing or brief(data, flags)
     overview = contract_overview(data, flags)
     issues = group_issues(flags)
     attention = []
@@ -84,7 +86,8 @@ def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
         if o.overall == "Red" or ACTION_RANK[o.action] >= ACTION_RANK[FORMAL]:
             attention.append(_Attention(
                 o.contract_id, o.contract.service, o.contract.provider, o.overall, o.action,
-                tuple(_IssueLine(i.name, i.severity, i.action, ", ".join(i.codes), i.detail)
+                tuple(_IssueLine(i.name, i.severity, i.action, ", ".join(map(named, i.codes)),
+                                 i.detail)
                       for i in (serious or mine))))
     attention.sort(key=lambda a: (-ACTION_RANK[a.action], a.contract_id))
     counts = data.return_counts()
@@ -97,6 +100,10 @@ def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
         "deadline": _day(data.deadline),
         "deadline_days": settings.return_deadline_working_days,
         "workbook_name": workbook_name,
+        "sentences": briefing.sentences,
+        "changes": [{"kind": c.kind, "text": c.text} for c in briefing.changes],
+        "compared_with": briefing.compared_with,
+        "change_note": briefing.change_note,
         "provisional": provisional_note(data.period, data.as_of, data.deadline),
         "contracts": [
             {"id": o.contract_id, "service": o.contract.service, "provider": o.contract.provider,
@@ -121,7 +128,7 @@ def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
 
 
 def render_cover(data: QuarterData, flags: list[Flag], *, workbook_name: str,
-                 settings: Settings, workspace_root=None) -> str:
+                 settings: Settings, workspace_root=None, briefing: Briefing | None = None) -> str:
     from ..resources import office_loader
 
     path = template_path(workspace_root)
@@ -130,13 +137,13 @@ def render_cover(data: QuarterData, flags: list[Flag], *, workbook_name: str,
                       trim_blocks=True, lstrip_blocks=True, finalize=_printable)
     template = env.get_template(path.name)
     return template.render(**cover_context(data, flags, workbook_name=workbook_name,
-                                           settings=settings))
+                                           settings=settings, briefing=briefing))
 
 
 def write_cover(data: QuarterData, flags: list[Flag], path, *, workbook_name: str,
-                settings: Settings, workspace_root=None) -> Path:
+                settings: Settings, workspace_root=None, briefing: Briefing | None = None) -> Path:
     """Render and write the cover note atomically; return its path."""
     html = render_cover(data, flags, workbook_name=workbook_name, settings=settings,
-                        workspace_root=workspace_root)
+                        workspace_root=workspace_root, briefing=briefing)
     write_text_atomic(path, html)
     return Path(path)

@@ -22,6 +22,7 @@ from ..flags import Flag, contract_overview
 from ..register.model import Settings
 from ..portfolio.quarter import QuarterData
 from .quarterly_calendar import write_calendar
+from .briefing import Briefing, brief
 from .quarterly_layout import HEADER_ROW, SheetContext
 from .quarterly_overview import write_contracts, write_summary
 from .quarterly_performance import write_finance, write_kpis
@@ -54,7 +55,8 @@ def workbook_name(data_or_period) -> str:
     return f"SMG_Quarterly_{period.fy_label}_{period.q_label}.xlsx"
 
 
-def write_quarterly(data: QuarterData, flags: list[Flag], path, *, settings: Settings) -> Path:
+def write_quarterly(data: QuarterData, flags: list[Flag], path, *, settings: Settings,
+                    briefing: Briefing | None = None) -> Path:
     """Write the workbook atomically to ``path``; return the path.
 
     ``flags`` are compute_flags(data); ``settings`` gives the protective marking, office
@@ -64,7 +66,8 @@ def write_quarterly(data: QuarterData, flags: list[Flag], path, *, settings: Set
     overview = contract_overview(data, flags)
     with atomic_path(path) as tmp:
         wb = CleanWorkbook(str(tmp), dict(WORKBOOK_OPTIONS))
-        ctx = SheetContext(data, flags, overview, settings, Styles(wb))
+        ctx = SheetContext(data, flags, overview, settings, Styles(wb),
+                           briefing=briefing or brief(data, flags))
         for _, write in SHEET_WRITERS:
             write(wb, ctx)
         wb.set_properties({

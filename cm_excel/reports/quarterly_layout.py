@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..flags import Flag
 from ..flags.overview import ContractOverview
+from .briefing import Briefing
 from ..portfolio.rag import day
 from ..register.model import Settings
 from ..portfolio.quarter import QuarterData
@@ -40,6 +41,7 @@ class SheetContext:
     hidden: tuple = ()  # its folded columns (off the printed page)
     starts: list = field(default_factory=list)  # first rows of its tables (section headings)
     repeat_height: float = 0.0  # points of the rows repeated on every printed page
+    briefing: Briefing | None = None  # the Summary's sentences and what changed
 
     @property
     def period_line(self) -> str:

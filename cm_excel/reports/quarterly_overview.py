@@ -33,6 +33,8 @@ def write_summary(wb, ctx: SheetContext) -> None:
     put(ws, 1, 0, f"{ctx.settings.office_name}  ·  {ctx.settings.protective_marking}",
         st.subtitle())
 
+    row = _briefing(ws, ctx, 3, sum(widths))
+
     counts = data.return_counts()
     facts = [
         ("Period", data.period.describe()),
@@ -41,16 +43,17 @@ def write_summary(wb, ctx: SheetContext) -> None:
         ("As of", day(data.as_of)),
         *([("Provisional", note)] if (note := provisional_note(data.period, data.as_of,
                                                                data.deadline)) else []),
-        ("Prepared from", f"the ledger of accepted returns and {data.register_name}; "
-                          f"the Rules sheet gives every threshold"),
+        ("Figures from", f"the providers' accepted returns and {data.register_name}; "
+                         f"the Rules sheet gives every threshold"),
     ]
-    row = 3
     for label, value in facts:
         ws.merge_range(row, 0, row, 1, label, st.label())
         ws.merge_range(row, 2, row, 7, value, st.cell())
         row += 1
-
+    # Page one is the briefing and the facts; the figures start page two, so that however
+    # long "What changed" runs, no table starts at the foot of a page.
     row += 1
+    page = _Page(row)
     section(ws, ctx, row, "Headline figures", 7)
     row += 1
     greens = sum(1 for o in ctx.overview if o.overall == "Green")
@@ -72,21 +75,20 @@ def write_summary(wb, ctx: SheetContext) -> None:
                             counts["late"], counts["rejected"], counts["missing"],
                             counts["not_yet_due"]), [num] * 7)
     row += 3
+    page.add(20 + 2 * (30 + 15) + 15 + 15)
 
+    heights = [wrapped_height([(o.contract.service, widths[1]), (o.contract.provider, widths[2]),
+                               (o.action, widths[7])]) for o in ctx.overview]
+    page.keep_with_next(row, 20 + 30 + (heights[0] if heights else 15))
     section(ws, ctx, row, "RAG by contract", 7)
     row += 1
     header(ws, ctx, row, ("Contract ID", "Service", "Provider", "Performance", "Finance",
                           "Overall", "Flags", "Recommended Action"))
     row += 1
-    # points used on page 1 so far: title, facts, two headline tables, this table's header
-    used = (26 + 15 + 15 + 15 * len(facts) + 15  # title, subtitle, facts
-            + 20 + 2 * (30 + 15) + 15 + 15  # headline figures
-            + 20 + 30)  # this section and its header
-    for o in ctx.overview:
+    page.add(20 + 30)
+    for o, height in zip(ctx.overview, heights):
         c = o.contract
-        height = wrapped_height([(c.service, widths[1]), (c.provider, widths[2]),
-                                 (o.action, widths[7])])
-        used += height
+        page.add(height)
         ws.set_row(row, height)
         write_row(ws, row, (c.contract_id, c.service, c.provider, o.performance_rag,
                             o.finance_rag, o.overall, len(o.flags), o.action),
@@ -100,8 +102,9 @@ def write_summary(wb, ctx: SheetContext) -> None:
     attention = [i for i in issues if i.needs_smg]  # one line per issue, most serious first
     detail_width = sum(widths[2:6])
     first = wrapped_height([(attention[0].detail, detail_width)]) if attention else 15
-    if used + 15 + 20 + 30 + first > SUMMARY_PAGE_POINTS:
-        ws.set_h_pagebreaks([row])  # keep the section's heading with its first rows
+    page.keep_with_next(row, 15 + 20 + 30 + first)  # the heading with its first rows
+    if page.breaks:
+        ws.set_h_pagebreaks(page.breaks)
     section(ws, ctx, row, "Needs SMG's attention first", 7)
     row += 1
     if not attention:
@@ -141,6 +144,48 @@ def write_summary(wb, ctx: SheetContext) -> None:
     ws.set_row(row, 28)
     ws.merge_range(row, 0, row, 7, note, st.note(wrap=True))
     ws.print_area(0, 0, row, 7)
+
+
+class _Page:
+    """Where the Summary's printed page stands, in points, from a page break at ``row``, so
+    that a section never starts at the foot of a page: ``keep_with_next`` breaks before
+    ``row`` when the next ``need`` points would not fit. Heights are counted at full size,
+    so a page printed smaller only ever breaks early, never late."""
+
+    def __init__(self, row: int):
+        self.used = 0.0
+        self.breaks: list[int] = [row]
+
+    def add(self, points: float) -> None:
+        self.used += points
+        if self.used > SUMMARY_PAGE_POINTS:  # the program broke the page by itself
+            self.used -= SUMMARY_PAGE_POINTS
+
+    def keep_with_next(self, row: int, need: float) -> None:
+        if self.used + need > SUMMARY_PAGE_POINTS:
+            self.breaks.append(row)
+            self.used = 0.0
+
+
+def _briefing(ws, ctx: SheetContext, row: int, width: int) -> int:
+    """"In brief" (two or three sentences) and "What changed since last quarter", from
+    ``row``; returns the next free row."""
+    st, briefing = ctx.st, ctx.briefing
+    section(ws, ctx, row, "In brief", 7)
+    row += 1
+    for sentence in briefing.sentences:
+        ws.set_row(row, wrapped_height([(sentence, width)], line_height=15))
+        ws.merge_range(row, 0, row, 7, sentence, st.get(text_wrap=True, valign="top",
+                                                        font_size=11))
+        row += 1
+    row += 1
+    section(ws, ctx, row, f"What changed since {briefing.compared_with or 'last quarter'}", 7)
+    row += 1
+    for line in [f"{c.kind}: {c.text}" for c in briefing.changes] or [briefing.change_note]:
+        ws.set_row(row, wrapped_height([(line, width)]))
+        ws.merge_range(row, 0, row, 7, line, st.get(text_wrap=True, valign="top"))
+        row += 1
+    return row + 1
 
 
 def write_contracts(wb, ctx: SheetContext) -> None:
