@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..flags import IMMEDIATE, INFORMAL, ACTION_RANK, Flag, contract_overview, group_issues
 from ..flags.issues import Issue
-from ..portfolio.quarter import QuarterData
+from ..portfolio.quarter import ACCEPTED, LATE, QuarterData
 from ..portfolio.rag import kpi_value, percent, pounds
 
 RAG_MOVED, NEW_ISSUE, CLOSED_ISSUE, KPI_CROSSED, RESTATED = (
@@ -134,13 +134,17 @@ def what_changed(now: QuarterData, now_flags: list[Flag], before: QuarterData,
                                   f"{o.contract_id} moved from {old.overall} to {o.overall}."))
     new_issues = {i.lead.issue_key: i for i in group_issues(now_flags)}
     old_issues = {i.lead.issue_key: i for i in group_issues(before_flags)}
-    active = {c.contract_id for c in now.contracts}
+    # an issue is closed only where this quarter's returns are all in to show it: a KPI not
+    # raised because the return was rejected is not resolved
+    complete = {c.contract_id for c in now.contracts
+                if all(r.status in (ACCEPTED, LATE) for r in now.returns
+                       if r.contract_id == c.contract_id)}
     for key, i in new_issues.items():
         if key not in old_issues:
             changes.append(Change(i.contract_id, NEW_ISSUE,
                                   f"{i.contract_id} {_issue_words(i)}."))
     for key, i in old_issues.items():
-        if key not in new_issues and i.contract_id in active:
+        if key not in new_issues and i.contract_id in complete:
             changes.append(Change(i.contract_id, CLOSED_ISSUE,
                                   f"{i.contract_id} {_issue_words(i)}: no longer raised."))
     for k in now.kpis:
