@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from .errors import WorkspaceError
+from .portfolio.rag import day
 from .periods import Period, add_working_days, latest_ended_period, return_deadline
 from .register.model import Contract, Kpi, Register, SlaKpi
 from .templates.contract import FINANCIAL, PERFORMANCE, template_filename
@@ -64,7 +65,7 @@ def run_demo(directory: Path, *, fresh: bool = True, as_of: date | None = None,
     periods = [current.shift(-k) for k in range(QUARTERS - 1, -1, -1)]
     problems = _choose_problems(register, current)
     echo(f"Demo workspace: {ws.root}")
-    echo(f"Sample returns for {periods[0].label} to {current.label}; as of {as_of:%d %b %Y}.")
+    echo(f"Sample returns for {periods[0].label} to {current.label}; as of {day(as_of)}.")
     ytd: dict[tuple[str, str], float] = {}
     for period in periods:
         templates = write_templates(register, period, ws.templates_dir(period))

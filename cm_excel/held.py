@@ -34,6 +34,7 @@ from .ledger.record import apply_held, decline_held
 from .lock import workspace_lock
 from .findings import Finding, Level
 from .periods import fy_label
+from .portfolio.rag import day as day_words
 from .validation.result import ValidationResult
 from .workspace import Workspace
 
@@ -65,8 +66,8 @@ def held_finding(result: ValidationResult, received_at: datetime,
     day = uk_date(received_at)
     return Finding(
         RESUBMISSION_HELD, Level.QUERY,
-        f"This {result.kind} return for {result.period.label} arrived on {day:%d %b %Y}, after "
-        f"the following quarter {following.label} had ended on {following.end:%d %b %Y}; it "
+        f"This {result.kind} return for {result.period.label} arrived on {day_words(day)}, after "
+        f"the following quarter {following.label} had ended on {day_words(following.end)}; it "
         f"would replace version {current.version}, already accepted, so it is held for a "
         "decision instead of being applied.",
         "The contract manager decides: apply it (the figures are restated) or decline it.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .portfolio.rag import day
 from .pipeline import IngestReport, Outcome
 from .status import StatusReport
 
@@ -79,7 +80,7 @@ def ingest_summary(report: IngestReport) -> list[str]:
 
 
 def status_lines(report: StatusReport) -> list[str]:
-    lines = [f"Returns due by {report.deadline:%d %b %Y} (as of {report.as_of:%d %b %Y})", ""]
+    lines = [f"Returns due by {day(report.deadline)} (as of {day(report.as_of)})", ""]
     lines.append(f"  {'Contract':<9} {'Return':<12} {'State':<22} {'Version':<8} Contact")
     for r in report.returns:
         version = f"v{r.version}" if r.version else ""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..flags import calendar_flags, compute_flags, flag_sort_key
+from ..portfolio.rag import day
 from ..portfolio.year import YearData
 from ..register.model import Register
 from ..workspace import Workspace
@@ -43,7 +44,7 @@ class AnnualResult:
 
     def lines(self) -> list[str]:
         """A few lines for a terminal."""
-        out = [f"Financial year {self.fy_label}, as of {self.as_of.isoformat()}"
+        out = [f"Financial year {self.fy_label}, as of {day(self.as_of)}"
                + (f" ({self.provisional})" if self.provisional else "")]
         out.append(f"Contracts: {self.contracts}; KPIs for the year: green {self.kpis_green}, "
                    f"amber {self.kpis_amber}, red {self.kpis_red}")
@@ -107,7 +108,7 @@ def report_year(workspace: Workspace, register: Register, fy: int, *, as_of: dat
         if progress:
             progress("annual.stage", text=text)
 
-    say(f"Annual report for {fy_label(fy)} as of {as_of.isoformat()}")
+    say(f"Annual report for {fy_label(fy)} as of {day(as_of)}")
     year = load_year_snapshot(workspace, register, fy, as_of)
     flags = year_flags(year, register)
     events = calendar_for(register, as_of)

@@ -16,7 +16,7 @@ def calendar_lines(events: list[CalendarEvent], as_of: date, months: int) -> lis
              f"({months} months): {len(events) - overdue} date(s) ahead, {overdue} overdue"]
     for e in events:
         status = "OVERDUE" if e.overdue else "due    "
-        lines.append(f"  {e.date:%a %d %b %Y}  {status}  {e.title}  [{e.ref}]")
+        lines.append(f"  {e.date:%a} {day(e.date)}  {status}  {e.title}  [{e.ref}]")
     if not events:
         lines.append("  Nothing falls due.")
     return lines

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..atomic import atomic_path
 from ..errors import WorkspaceError
 from ..portfolio.calendar import CalendarEvent
+from ..portfolio.rag import day
 
 PRODID = "-//cm-excel//Contract management calendar//EN"
 SEQUENCE_EPOCH = date(2020, 1, 1)  # SEQUENCE is days since this day: later runs win
@@ -54,7 +55,7 @@ def event_lines(event: CalendarEvent, as_of: date) -> list[str]:
     summary = (OVERDUE_PREFIX if event.overdue else "") + event.title
     description = "\n".join(part for part in (
         event.detail, f"{event.kind}. Register: {event.ref}.",
-        f"From cm-excel as of {as_of:%d %b %Y}.") if part)
+        f"From cm-excel as of {day(as_of)}.") if part)
     return [
         "BEGIN:VEVENT",
         f"UID:{event.uid}",
