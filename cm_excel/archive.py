@@ -19,6 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import fsync_dir
 from .crashpoints import crashpoint
 from .environment import why
 from .errors import WorkspaceError
@@ -114,7 +115,7 @@ def _copy_verified(workspace: Workspace, data: bytes, source, target: Path,
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return ArchivedCopy(target, relative_to_workspace(workspace, target), sha256, True)
 
 
@@ -132,16 +133,6 @@ def _publish(tmp: Path, target: Path, sha256: str) -> None:
     if target.exists():
         raise ArchiveError(f"{target}: appeared in the archive meanwhile")
     os.rename(tmp, target)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def holds(workspace: Workspace, relative: str | None, sha256: str) -> bool:

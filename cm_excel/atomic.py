@@ -49,7 +49,7 @@ def atomic_path(target: str | os.PathLike):
         except PermissionError as exc:
             raise WorkspaceError(f"{target}: cannot be replaced (is it open in Excel?)") from exc
         crashpoint("atomic.published")
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except WorkspaceError:
         raise
     except Exception as exc:
@@ -96,7 +96,8 @@ def _fsync_file(path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; a no-op elsewhere)."""
     if os.name != "posix":
         return
     fd = os.open(folder, os.O_RDONLY)

@@ -27,6 +27,7 @@ from cm_excel.periods import Period
 from cm_excel.register.model import Budget, Dispute, SlaKpi
 from cm_excel.reports.consolidate import consolidate_quarter
 from cm_excel.workspace import Workspace
+from test_quarterly import table
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension")
 
@@ -36,16 +37,6 @@ ON_TIME_Q2, ON_TIME_Q3 = "2026-10-10T10:00:00+00:00", "2027-01-15T10:00:00+00:00
 RISK_FLAGS = ("Contract ID", "Flag", "Severity", "Detail", "Evidence", "Recommended Action",
               "Issue")
 VS02 = "VS02 Referrals successfully contacted"
-
-
-def table(sheet, header_row):
-    headers = [c.value for c in sheet[header_row]]
-    rows = []
-    for values in sheet.iter_rows(min_row=header_row + 1, values_only=True):
-        if values[0] is None:
-            break
-        rows.append(dict(zip(headers, values)))
-    return rows
 
 
 def risk_flags(book) -> list[tuple]:

@@ -7,7 +7,6 @@ annual workbook and its cover note.
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,7 @@ from ..workspace import Workspace
 from .annual import annual_workbook_name, write_annual
 from .annual_cover import annual_cover_name, write_annual_cover
 from .annual_layout import AnnualContext, YearFlag
-from .consolidate import open_ledger
+from .consolidate import snapshot
 from .xlsx_style import Styles
 
 CALENDAR_MONTHS = 12
@@ -61,15 +60,7 @@ def load_year_snapshot(workspace: Workspace, register: Register, fy: int,
     """The year's facts, read in one transaction (a consistent snapshot)."""
     from ..ledger.year_loader import load_year
 
-    with closing(open_ledger(workspace)) as conn:
-        began = not conn.in_transaction
-        if began:
-            conn.execute("BEGIN")
-        try:
-            return load_year(conn, register, fy, as_of)
-        finally:
-            if began:
-                conn.rollback()
+    return snapshot(workspace, lambda conn: load_year(conn, register, fy, as_of))
 
 
 def year_flags(year: YearData, register: Register) -> list[YearFlag]:

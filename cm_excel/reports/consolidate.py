@@ -107,17 +107,23 @@ def open_ledger(workspace: Workspace) -> sqlite3.Connection:
     return conn
 
 
-def load(workspace: Workspace, register: Register, period: Period, as_of: date) -> QuarterData:
-    """The quarter's facts, read in one transaction (a consistent snapshot)."""
+def snapshot(workspace: Workspace, read: Callable[[sqlite3.Connection], object]):
+    """``read(conn)`` on the workspace's ledger inside one read transaction, so everything
+    it reads is one consistent snapshot even while another run records returns."""
     with closing(open_ledger(workspace)) as conn:
         began = not conn.in_transaction
         if began:
             conn.execute("BEGIN")
         try:
-            return load_quarter(conn, register, period, as_of)
+            return read(conn)
         finally:
             if began:
                 conn.rollback()
+
+
+def load(workspace: Workspace, register: Register, period: Period, as_of: date) -> QuarterData:
+    """The quarter's facts, read in one transaction (a consistent snapshot)."""
+    return snapshot(workspace, lambda conn: load_quarter(conn, register, period, as_of))
 
 
 def consolidate_quarter(workspace: Workspace, register: Register, period: Period, *,
