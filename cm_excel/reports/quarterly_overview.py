@@ -157,9 +157,10 @@ class _Page:
         self.breaks: list[int] = [row]
 
     def add(self, points: float) -> None:
+        # No wrapping round when a table runs past the page: a program printing smaller (as
+        # LibreOffice does without the Calibri-metric fonts) may not break there at all,
+        # so the next section then gets a page of its own rather than risk its foot.
         self.used += points
-        if self.used > SUMMARY_PAGE_POINTS:  # the program broke the page by itself
-            self.used -= SUMMARY_PAGE_POINTS
 
     def keep_with_next(self, row: int, need: float) -> None:
         if self.used + need > SUMMARY_PAGE_POINTS:
