@@ -129,3 +129,10 @@ def test_text_is_cut_at_a_word_with_an_ellipsis(text, limit, cut):
 
 def test_money_in_prose_is_whole_pounds():
     assert pounds(215_352.62) == "£215,353" and pounds(-45_600) == "-£45,600"
+
+
+def test_every_catalogue_code_has_plain_words():
+    from cm_excel.flags import CATALOGUE
+    from cm_excel.reports.briefing import PLAIN_NAMES
+
+    assert {spec.code for spec in CATALOGUE} <= set(PLAIN_NAMES)

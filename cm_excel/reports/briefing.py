@@ -42,6 +42,10 @@ PLAIN_NAMES = {
     "DISPUTE_ACTION_PLAN_OVERDUE": "Dispute action plan overdue",
     "CHECKLIST_EXPIRED": "Checklist item expired",
     "GOVERNANCE_NO_DEPUTY": "No deputy officer",
+    "INCIDENT_SAFEGUARDING": "Safeguarding incident",
+    "INCIDENT_DATA_BREACH": "Data protection breach",
+    "INCIDENT_REPORTED_LATE": "Incident reported late",
+    "COST_PER_USER_MISMATCH": "Cost per service user differs from the returns",
 }
 
 
