@@ -154,3 +154,16 @@ def test_nothing_moves_while_another_run_holds_the_workspace(ingested, tmp_path)
     assert "another cm-excel run" in done.stderr
     assert (old / LEDGER_NAME).is_file() and (old / (LEDGER_NAME + "-wal")).is_file()
     assert not (old / BOOKKEEPING_NAME / LEDGER_NAME).exists()
+
+
+def test_the_demo_keeps_its_marker_with_the_engines_files_and_knows_its_workspace(tmp_path):
+    root = tmp_path / "demo"
+    done = subprocess.run([*CM_EXCEL, "--as-of", "2026-11-25", "demo", str(root)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert {p.name for p in root.iterdir()} <= OFFICE_FILES | {BOOKKEEPING_NAME}
+    assert (root / BOOKKEEPING_NAME / LEDGER_NAME).is_file()
+    kept = subprocess.run([*CM_EXCEL, "demo", "--keep", str(root)], capture_output=True,
+                          text=True, timeout=60)
+    assert kept.returncode == 1
+    assert "a demo workspace already exists" in kept.stderr  # recognised, not "not empty"
