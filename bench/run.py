@@ -159,6 +159,7 @@ def has_annual() -> bool:
 def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None = None,
                env: dict | None = None, echo=print) -> SizeResult:
     from generate import AS_OF, CACHE, PERIOD, return_set
+    from cm_excel.workspace import Workspace
 
     rs = return_set(n, cache=cache or CACHE, echo=echo)
     result = SizeResult(n, rs.megabytes)
@@ -199,7 +200,7 @@ def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None =
         echo(f"  N={n}: consolidate {ran.seconds:.1f} s")
         label = "cm-excel annual (four quarters)"
         if has_annual():
-            copy_quarter_to_year(ws / "ledger.sqlite3", PERIOD.fy, PERIOD.quarter)
+            copy_quarter_to_year(Workspace(ws).ledger_path, PERIOD.fy, PERIOD.quarter)
             ran = _run(cm + ["--workspace", str(ws), "--as-of", ANNUAL_AS_OF, "annual",
                              "--year", str(PERIOD.fy)], env)
             result.stages["f"] = _per_file(label, 4 * n, ran)

@@ -37,7 +37,13 @@ class Context:
 
     @property
     def workspace(self) -> Workspace:
-        return Workspace.at(self.workspace_arg)
+        from .bookkeeping import adopt_old_layout
+
+        ws = Workspace.at(self.workspace_arg)
+        moved = adopt_old_layout(ws)  # a ledger an earlier version left at the root
+        if moved:
+            say(moved, err=True)
+        return ws
 
     def register(self):
         from .register.reader import read_register

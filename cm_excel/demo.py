@@ -24,9 +24,10 @@ from .portfolio.rag import day
 from .periods import Period, add_working_days, latest_ended_period, return_deadline
 from .register.model import Contract, Kpi, Register, SlaKpi
 from .templates.contract import FINANCIAL, PERFORMANCE, template_filename
-from .workspace import Workspace
+from .workspace import BOOKKEEPING_NAME, Workspace
 
-MARKER = ".cm-excel-demo"
+MARKER = f"{BOOKKEEPING_NAME}/demo"  # with the engine's own files, not beside the office's
+OLD_MARKER = ".cm-excel-demo"  # where earlier versions put it
 QUARTERS = 4  # the current quarter and the three before it, so trends exist
 
 
@@ -59,6 +60,9 @@ def run_demo(directory: Path, *, fresh: bool = True, as_of: date | None = None,
     as_of = as_of or date.today()
     ws = _prepare(Path(directory), fresh)
     init_workspace(ws.root)
+    from .bookkeeping import ensure_folder
+
+    ensure_folder(ws)
     (ws.root / MARKER).write_text("A cm-excel demo workspace; 'cm-excel demo' may replace it.\n")
     register = read_register(ws.register_path)
     current = latest_ended_period(as_of)
@@ -125,7 +129,7 @@ def _write_calendar(ws: Workspace, register: Register, as_of: date, echo) -> Pat
 def _prepare(directory: Path, fresh: bool) -> Workspace:
     """Empty a previous demo workspace; refuse to touch a folder that is not one."""
     if directory.exists() and any(directory.iterdir()):
-        if not (directory / MARKER).exists():
+        if not (directory / MARKER).exists() and not (directory / OLD_MARKER).exists():
             raise WorkspaceError(f"{directory}: not empty and not a demo workspace; "
                                  "choose another folder for the demo")
         if not fresh:

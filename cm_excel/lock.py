@@ -1,7 +1,9 @@
 """The workspace lock: one run at a time changes a workspace (its archive and ledger).
 
-``workspace_lock`` holds an operating-system lock on ``.cm-excel.lock`` in the workspace
-root; ingest and the resolution of held returns run inside it.
+``workspace_lock`` holds an operating-system lock on ``.cm-excel/workspace.lock`` in the
+workspace; ingest, consolidation and the resolution of held returns run inside it. Holding
+it, a ledger left at the root by an earlier version is moved into ``.cm-excel/``
+(bookkeeping.py); the lock yields the one line saying so, or None.
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
+from . import bookkeeping
 from .errors import WorkspaceError
 from .workspace import Workspace
-
-LOCK_NAME = ".cm-excel.lock"
 
 
 @contextmanager
@@ -24,15 +25,13 @@ def workspace_lock(workspace: Workspace):
     crashed run never leaves the workspace locked. The file itself stays (deleting lock
     files races with the next run).
     """
-    path = workspace.root / LOCK_NAME
-    fh = open(path, "a+b")
+    bookkeeping.ensure_folder(workspace)
+    fh = open(workspace.lock_path, "a+b")
     try:
         try:
             _lock(fh)
         except OSError:
-            raise WorkspaceError(
-                f"{workspace.root}: another cm-excel run is working on this workspace; wait "
-                "for it to finish and try again") from None
+            raise _busy(workspace) from None
         try:
             try:  # who holds it, for people; not needed for the lock (a full disk is fine)
                 fh.seek(0)
@@ -42,11 +41,44 @@ def workspace_lock(workspace: Workspace):
                 fh.flush()
             except OSError:
                 pass
+            moved = None
+            if (workspace.root / bookkeeping.OLD_LOCK_NAME).exists() or \
+                    bookkeeping.old_layout(workspace):
+                with _old_lock(workspace):  # an earlier version's run holds this one
+                    moved = bookkeeping.move_old_ledger(workspace)
+            yield moved
+        finally:
+            _unlock(fh)
+    finally:
+        fh.close()
+
+
+def _busy(workspace: Workspace) -> WorkspaceError:
+    return WorkspaceError(
+        f"{workspace.root}: another cm-excel run is working on this workspace; wait "
+        "for it to finish and try again")
+
+
+@contextmanager
+def _old_lock(workspace: Workspace):
+    """Hold the root lock file of earlier versions, if there is one, then delete it."""
+    try:
+        fh = open(workspace.root / bookkeeping.OLD_LOCK_NAME, "r+b")
+    except FileNotFoundError:
+        yield
+        return
+    try:
+        try:
+            _lock(fh)
+        except OSError:
+            raise _busy(workspace) from None
+        try:
             yield
         finally:
             _unlock(fh)
     finally:
         fh.close()
+    bookkeeping.remove_old_lock(workspace)
 
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows only

@@ -100,7 +100,8 @@ def status(workspace: Workspace, register: Register, period: Period, *,
                                        deadline, as_of))
     unexpected = [s for s in subs if (s.contract_id, s.kind) not in expected_keys]
     return StatusReport(period, as_of, deadline, rows, unexpected,
-                        ledger_journal=db.journal_plan(workspace.ledger_path))
+                        ledger_journal=f"{workspace.ledger_path.relative_to(workspace.root)}, "
+                                       f"{db.journal_plan(workspace.ledger_path)}")
 
 
 def _return_status(contract, kind: str, subs: list[Submission], deadline: date,

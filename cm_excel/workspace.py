@@ -1,4 +1,8 @@
-"""The workspace folder: where the register, inbox, outbox, archive and ledger live."""
+"""The workspace folder: where the register, inbox, outbox, archive and ledger live.
+
+The office's files sit at the root; the engine's own bookkeeping (the ledger with its
+SQLite side files, the lock) lives in one hidden folder, ``.cm-excel/`` (see bookkeeping.py).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from .periods import Period
 
 REGISTER_NAME = "register.xlsx"
 LEDGER_NAME = "ledger.sqlite3"
+BOOKKEEPING_NAME = ".cm-excel"  # the engine's own files; hidden (dot-name, Windows attribute)
+LOCK_NAME = "workspace.lock"
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,16 @@ class Workspace:
         return self.root / "archive"
 
     @property
+    def bookkeeping_dir(self) -> Path:
+        return self.root / BOOKKEEPING_NAME
+
+    @property
     def ledger_path(self) -> Path:
-        return self.root / LEDGER_NAME
+        return self.bookkeeping_dir / LEDGER_NAME
+
+    @property
+    def lock_path(self) -> Path:
+        return self.bookkeeping_dir / LOCK_NAME
 
     def templates_dir(self, period: Period) -> Path:
         return self.outbox / "templates" / period.slug

@@ -20,7 +20,7 @@ import pytest
 
 from cm_excel.crashpoints import ENV
 from cm_excel.register.reader import read_register
-from cm_excel.workspace import init_workspace
+from cm_excel.workspace import Workspace, init_workspace
 
 from builders import good_kpis
 from ingest_fixtures import LATER_ON_TIME, ON_TIME, make_return, set_received
@@ -88,7 +88,7 @@ def files(folder: Path) -> dict[str, str]:
 
 def ledger_rows(root: Path) -> dict[str, list[tuple]]:
     """Every table's rows, without the moment of ingesting (the clock, not the data)."""
-    conn = sqlite3.connect(root / "ledger.sqlite3")
+    conn = sqlite3.connect(Workspace(root).ledger_path)
     try:
         out = {}
         tables = [r[0] for r in conn.execute(
@@ -142,7 +142,7 @@ def base(tmp_path_factory):
 
 def test_the_uninterrupted_run_does_the_work(base):
     root, _, done = base
-    conn = sqlite3.connect(root.parent / "reference" / "ledger.sqlite3")
+    conn = sqlite3.connect(Workspace(root.parent / "reference").ledger_path)
     statuses = sorted(r[0] for r in conn.execute("SELECT status FROM submissions"))
     conn.close()
     assert statuses == ["accepted", "accepted", "rejected"]
@@ -161,8 +161,8 @@ def test_a_run_killed_at_any_point_loses_nothing_and_the_rerun_matches(base, tmp
     kept = {sha(p) for p in (work / "inbox").iterdir() if p.is_file()} | \
         {sha(p) for p in (work / "archive").rglob("*.xlsx")}
     assert originals <= kept  # nothing lost
-    if (work / "ledger.sqlite3").exists():
-        conn = sqlite3.connect(work / "ledger.sqlite3")
+    if Workspace(work).ledger_path.exists():
+        conn = sqlite3.connect(Workspace(work).ledger_path)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         conn.close()
 

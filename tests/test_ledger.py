@@ -16,6 +16,7 @@ from cm_excel.ledger.record import apply_held, decline_held, record
 from cm_excel.periods import Period
 from cm_excel.findings import Finding, Level
 from cm_excel.validation.result import FinancialLine, KpiValue, ValidationResult
+from cm_excel.workspace import Workspace
 
 Q3 = Period(2026, 3)
 RECEIVED = datetime(2027, 1, 10, 9, 30, tzinfo=timezone.utc)
@@ -49,7 +50,7 @@ def financial(sha="f" * 64, contract="VS-001", period=Q3, ytd=30000.0):
 
 @pytest.fixture
 def conn(tmp_path):
-    c = db.connect(tmp_path / "ledger.sqlite3")
+    c = db.connect(Workspace(tmp_path).ledger_path)  # a new folder: connect makes it
     yield c
     c.close()
 

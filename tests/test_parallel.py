@@ -122,7 +122,7 @@ def test_history_recorded_in_the_same_run_is_used(returns, workers, tmp_path):
         runs[n] = _ledger(ws)
     assert runs[2] == runs[1]
     assert len(runs[2]["submissions"]) == 2 * N
-    conn = sqlite3.connect(tmp_path / "w2" / "ledger.sqlite3")
+    conn = sqlite3.connect(Workspace(tmp_path / "w2").ledger_path)
     codes = {c for (c,) in conn.execute("SELECT code FROM findings")}
     conn.close()
     # Q1 starts the year; every Q2 financial return found its Q1 return in the ledger.

@@ -25,7 +25,6 @@ from cm_excel.cli import cli
 from cm_excel.errors import WorkspaceError
 from cm_excel.ledger import db
 from cm_excel.ledger.queries import submissions_of
-from cm_excel.lock import LOCK_NAME
 from cm_excel.pipeline import Outcome
 from cm_excel.register import problems as P
 from cm_excel.register.reader import check_register, read_register
@@ -201,7 +200,7 @@ def test_outputs_are_written_only_while_holding_the_workspace_lock(office):
     ws, register = office
     put(ws, register, "r.xlsx")
     pipeline.ingest(ws, register, now=NOW)
-    with open(ws.root / LOCK_NAME, "a+b") as other_run:  # another process's hold
+    with open(ws.lock_path, "a+b") as other_run:  # another process's hold
         fcntl.flock(other_run.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(WorkspaceError, match="another cm-excel run"):
             consolidate_quarter(ws, register, PERIOD, as_of=NOW.date())
@@ -221,7 +220,7 @@ def test_consolidate_holds_the_lock_from_reading_the_ledger_to_its_last_output(o
 
     def another_run_tries(event, **info):
         if event == "consolidate.stage":  # after reading the ledger, before writing
-            with open(ws.root / LOCK_NAME, "a+b") as other:
+            with open(ws.lock_path, "a+b") as other:
                 try:
                     fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except OSError:
