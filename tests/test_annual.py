@@ -221,18 +221,18 @@ def _section(rows, title):
 def test_incidents_by_category_and_complaints(annual):
     _, book, _ = annual
     rows = list(book["Incidents & Complaints"].iter_rows(values_only=True))
-    assert rows[2][:10] == ("Contract ID", "Incidents", "Provider", None, "Harm Caused",
-                            "Provider Negligence", "Reputational Risk", "None Of These",
-                            "Clients Affected", "Estimated Cost (£)")
+    assert rows[2][:9] == ("Contract ID", "Incidents", "Provider", "Harm Caused",
+                           "Provider Negligence", "Reputational Risk", "None Of These",
+                           "Clients Affected", "Estimated Cost (£)")
     incidents = next(r for r in rows if r[0] == "VS-001")
-    assert incidents[:2] == ("VS-001", 4) and incidents[4:10] == (1, 1, 1, 2, 46, 650)
+    assert incidents[:2] == ("VS-001", 4) and incidents[3:9] == (1, 1, 1, 2, 46, 650)
     head, by_cat = _section(rows, "Incidents by category")
     assert head[:3] == ("Contract ID", "Incidents", "Category")
     # the template's order of categories, then Not given (a version 1 return) last
-    assert [r[:10] for r in by_cat] == [
-        ("VS-001", 2, "Safeguarding", None, 1, 1, 0, None, 5, 550),
-        ("VS-001", 1, "Service failure", None, 0, 0, 1, None, 40, 0),
-        ("VS-001", 1, "Not given", None, 0, 0, 0, None, 1, 100)]
+    assert [r[:8] for r in by_cat] == [
+        ("VS-001", 2, "Safeguarding", 1, 1, 0, 5, 550),
+        ("VS-001", 1, "Service failure", 0, 0, 1, 40, 0),
+        ("VS-001", 1, "Not given", 0, 0, 0, 1, 100)]
     _, listed = _section(rows, "Incidents reported")
     assert [(r[1], r[3]) for r in listed] == [("Q1", "Safeguarding"), ("Q3", "Service failure"),
                                              ("Q3", "Safeguarding"), ("Q4", "Not given")]
@@ -249,7 +249,9 @@ def test_incidents_by_category_and_complaints(annual):
     assert len(listed) == 4
     q3 = next(r for r in listed if r[1] == "Q3")
     assert (q3[5], q3[6].date()) == ("Partly upheld", date(2026, 11, 4))
+    assert (q3[7], q3[8]) == ("2026-27 Q3", "2026-27 Q4")
     assert "Q4" in q3[9] and q3[10].endswith("Complaints!A5:E5")
+    assert None not in head  # no blank-headed columns
 
 
 def test_returns_compliance_per_provider(annual):

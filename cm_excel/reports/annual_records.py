@@ -44,21 +44,20 @@ def write_incidents(wb, ctx: AnnualContext) -> None:
                      widths, tables=True)
     text, wrap, n = st.cell(), st.cell(wrap=True), st.cell(INTEGER)
     money = st.cell(MONEY)
-    header(ws, ctx, HEADER_ROW, ("Contract ID", "Incidents", "Provider", "", "Harm Caused",
+    header(ws, ctx, HEADER_ROW, ("Contract ID", "Incidents", "Provider", "Harm Caused",
                                   "Provider Negligence", "Reputational Risk", "None Of These",
                                   "Clients Affected", "Estimated Cost (£)"), height=42)
-    rows = [(s.contract_id, s.incidents, y.contract(s.contract_id).provider, None,
-             s.harm_caused, s.provider_negligence, s.reputational_risk, s.none_of_these,
-             s.clients_affected, s.estimated_cost) for s in y.incident_summary]
-    row = write_rows(ws, ctx, HEADER_ROW + 1, rows,
-                     (text, n, wrap, text, n, n, n, n, n, money))
+    rows = [(s.contract_id, s.incidents, y.contract(s.contract_id).provider, s.harm_caused,
+             s.provider_negligence, s.reputational_risk, s.none_of_these, s.clients_affected,
+             s.estimated_cost) for s in y.incident_summary]
+    row = write_rows(ws, ctx, HEADER_ROW + 1, rows, (text, n, wrap, n, n, n, n, n, money))
     row = titled_rows(ws, ctx, row + 1, "Incidents by category", (
-        "Contract ID", "Incidents", "Category", "", "Harm Caused", "Provider Negligence",
-        "Reputational Risk", "", "Clients Affected", "Estimated Cost (£)"),
-        [(s.contract_id, c.incidents, c.category, None, c.harm_caused, c.provider_negligence,
-          c.reputational_risk, None, c.clients_affected, c.estimated_cost)
+        "Contract ID", "Incidents", "Category", "Harm Caused", "Provider Negligence",
+        "Reputational Risk", "Clients Affected", "Estimated Cost (£)"),
+        [(s.contract_id, c.incidents, c.category, c.harm_caused, c.provider_negligence,
+          c.reputational_risk, c.clients_affected, c.estimated_cost)
          for s in y.incident_summary for c in s.by_category],
-        (text, n, wrap, text, n, n, n, text, n, money), "No incidents were reported in the year.")
+        (text, n, wrap, n, n, n, n, money), "No incidents were reported in the year.")
     row = titled_rows(ws, ctx, row + 1, "Complaints", (
         "Contract ID", "Received", "Upheld Or Partly Upheld", "Not Upheld", "Open",
         "Upheld Rate (Of Decided)", "Resolved", "Mean Days To Resolve",
@@ -82,12 +81,13 @@ def write_incidents(wb, ctx: AnnualContext) -> None:
         "No incidents were reported in the year.")
     titled_rows(ws, ctx, row + 1, "Complaints received (each once)", (
         "Contract ID", "Quarter", "Summary", "Category", "Date Received", "Outcome",
-        "Resolved Date", "", "", "Note", "Evidence"),
+        "Resolved Date", "First Reported", "Outcome Updated In", "Note", "Evidence"),
         [(x.contract_id, x.source.period.q_label, x.summary, x.category,
-          as_date(x.date_received), x.outcome, as_date(x.resolved_date), None, None,
-          _complaint_note(x), x.row_ref())
+          as_date(x.date_received), x.outcome, as_date(x.resolved_date),
+          (x.first_reported if x.is_update else x.source.period).label,
+          x.updated_period.label if x.updated_in else "", _complaint_note(x), x.row_ref())
          for x in y.complaints],
-        (text, text, wrap, wrap, st.cell(DATE), text, st.cell(DATE), text, text, wrap, wrap),
+        (text, text, wrap, wrap, st.cell(DATE), text, st.cell(DATE), wrap, wrap, wrap, wrap),
         "No complaints were reported in the year.")
 
 
