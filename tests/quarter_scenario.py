@@ -38,6 +38,7 @@ from cm_excel.periods import Period
 from cm_excel.register.model import Audit, Budget, Contract, Kpi, Register, Settings, SlaKpi
 
 SCHEMA = Path(__file__).resolve().parent.parent / "cm_excel" / "ledger" / "schema_v1.sql"
+SCHEMA_V2 = SCHEMA.with_name("schema_v2.sql")
 
 PERIOD = Period(2026, 3)
 PREVIOUS = Period(2026, 2)
@@ -174,11 +175,24 @@ class LedgerBuilder:
 
     def incident(self, sub: Sub, row, *, date="2026-11-03", description="Incident",
                  clients=0, cost=0, harm="N", negligence="N", reputational="N",
-                 action="Reviewed"):
+                 action="Reviewed", category=None):
         self.conn.execute(
-            "INSERT INTO incidents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO incidents (submission_id, contract_id, fy, quarter, date, description,"
+            " clients_affected, estimated_cost, harm_caused, provider_negligence,"
+            " reputational_risk, action_taken, sheet, row) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (sub.id, sub.contract_id, sub.period.fy, sub.period.quarter, date, description,
              clients, cost, harm, negligence, reputational, action, "Incidents", row))
+        if category is not None:  # a template version 2 return: the ledger at schema v2
+            self._schema_v2()
+            self.conn.execute("UPDATE incidents SET category = ? WHERE submission_id = ?"
+                              " AND row = ?", (category, sub.id, row))
+
+    def _schema_v2(self):
+        if self.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] >= 2:
+            return
+        self.conn.executescript(SCHEMA_V2.read_text(encoding="utf-8"))
+        self.conn.execute("DELETE FROM schema_version")
+        self.conn.execute("INSERT INTO schema_version (version) VALUES (2)")
 
     def complaint(self, sub: Sub, row, *, date_received="2026-11-10", category="Service",
                   summary="Complaint", outcome="Upheld", resolved="2026-11-20"):

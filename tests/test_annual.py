@@ -207,19 +207,51 @@ def test_finance_outturn_by_contract_and_line(annual):
     assert training[3:8] == (5_000, 5_000, 5_000, None, 15_000)
 
 
+def _section(rows, title):
+    """The rows of the table under the section heading ``title`` (after its header)."""
+    start = next(i for i, r in enumerate(rows) if r[0] == title)
+    out = []
+    for r in rows[start + 2:]:
+        if r[0] is None:
+            break
+        out.append(r)
+    return rows[start + 1], out
+
+
 def test_incidents_by_category_and_complaints(annual):
     _, book, _ = annual
     rows = list(book["Incidents & Complaints"].iter_rows(values_only=True))
+    assert rows[2][:9] == ("Contract ID", "Incidents", "Provider", "Harm Caused",
+                           "Provider Negligence", "Reputational Risk", "None Of These",
+                           "Clients Affected", "Estimated Cost (£)")
     incidents = next(r for r in rows if r[0] == "VS-001")
-    assert incidents[:2] == ("VS-001", 3) and incidents[3:9] == (1, 1, 1, 1, 43, 600)
-    start = next(i for i, r in enumerate(rows) if r[0] == "Complaints")
-    complaints = next(r for r in rows[start:] if r[0] == "VS-001")
+    assert incidents[:2] == ("VS-001", 4) and incidents[3:9] == (1, 1, 1, 2, 46, 650)
+    head, by_cat = _section(rows, "Incidents by category")
+    assert head[:3] == ("Contract ID", "Incidents", "Category")
+    # the template's order of categories, then Not given (a version 1 return) last
+    assert [r[:8] for r in by_cat] == [
+        ("VS-001", 2, "Safeguarding", 1, 1, 0, 5, 550),
+        ("VS-001", 1, "Service failure", 0, 0, 1, 40, 0),
+        ("VS-001", 1, "Not given", 0, 0, 0, 1, 100)]
+    _, listed = _section(rows, "Incidents reported")
+    assert [(r[1], r[3]) for r in listed] == [("Q1", "Safeguarding"), ("Q3", "Service failure"),
+                                             ("Q3", "Safeguarding"), ("Q4", "Not given")]
+    # the Q3 complaint repeated in Q4 with its outcome counts once, as partly upheld:
     # received, upheld (incl. partly), not upheld, open, upheld rate, resolved, mean, longest
-    assert complaints[1:9] == (4, 2, 1, 1, pytest.approx(2 / 3), 3, 11, 20)
-    cats = next(i for i, r in enumerate(rows) if r[0] == "Complaints by category")
-    by_cat = [r[:4] for r in rows[cats + 2:cats + 5]]
-    assert by_cat == [("VS-001", "Access", 1, 0), ("VS-001", "Communication", 2, 2),
-                      ("VS-001", "Staff", 1, 0)]
+    _, complaints = _section(rows, "Complaints")
+    vs1 = next(r for r in complaints if r[0] == "VS-001")
+    assert vs1[1:9] == (4, 2, 1, 1, pytest.approx(2 / 3), 3, 11, 20)
+    _, by_cat = _section(rows, "Complaints by category")
+    assert [r[:4] for r in by_cat] == [("VS-001", "Access", 1, 0),
+                                       ("VS-001", "Communication", 2, 2),
+                                       ("VS-001", "Staff", 1, 0)]
+    head, listed = _section(rows, "Complaints received (each once)")
+    assert len(listed) == 4
+    q3 = next(r for r in listed if r[1] == "Q3")
+    assert (q3[5], q3[6].date()) == ("Partly upheld", date(2026, 11, 4))
+    assert (q3[7], q3[8]) == ("2026-27 Q3", "2026-27 Q4")
+    assert "Q4" in q3[9] and q3[10].endswith("Complaints!A5:E5")
+    assert None not in head  # no blank-headed columns
 
 
 def test_returns_compliance_per_provider(annual):

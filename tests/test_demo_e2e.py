@@ -97,6 +97,18 @@ CALENDAR_FLAGS = [
     ("VS-006", "POST_CONTRACT_REVIEW_DUE", "Amber", "register.xlsx Exit row 4"),
 ]
 CALENDAR_CODES = {code for _, code, _, _ in CALENDAR_FLAGS}
+# The issue each names, in plain words (one line per issue for SMG).
+CALENDAR_ISSUES = {
+    ("VS-001", "AUDIT_LIMIT"): "Audits",
+    ("VS-002", "CHECKLIST_EXPIRED"): "Accreditation certificate (ISVA) (checklist)",
+    ("VS-002", "DISPUTE_ACTION_PLAN_OVERDUE"): "Dispute (Disputes row 4)",
+    ("VS-003", "DISPUTE_MEETING_OVERDUE"): "Dispute (Disputes row 3)",
+    ("VS-003", "GOVERNANCE_NO_DEPUTY"): "Deputy officer",
+    ("VS-004", "EXIT_NOTICE_OVERDUE"): "Service Transfer Plan",
+    ("VS-005", "EXIT_NOTICE_DUE"): "Exit notice",
+    ("VS-006", "AUDIT_OVERDUE"): "Audits",
+    ("VS-006", "POST_CONTRACT_REVIEW_DUE"): "Post-contract review",
+}
 
 
 def _flag_rows(sheet, first_header="Contract ID"):
@@ -121,6 +133,9 @@ def test_demo_shows_every_calendar_flag_with_its_register_row(demo):
             [row] = [r for r in rows if r[0] == cid and r[1] == code]
             assert ref in row[4], (sheet, cid, code)
             assert row[5]  # a recommended action on the ladder
+    issues = {(r[0], r[1]): r[6] for r in _flag_rows(book["Risk Flags"]) if r[1] in CALENDAR_CODES}
+    assert issues == CALENDAR_ISSUES
+    assert "Calendar flags: VS-001 AUDIT_LIMIT, " in done.stdout
     dispute = next(r for r in _flag_rows(book["Calendar"]) if r[1] == "DISPUTE_MEETING_OVERDUE")
     assert "12 Oct 2026" in dispute[4] and "26 Oct 2026" in dispute[4]
     exit_due = next(r for r in _flag_rows(book["Calendar"]) if r[1] == "EXIT_NOTICE_DUE")

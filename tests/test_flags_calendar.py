@@ -209,3 +209,23 @@ def test_governance_no_deputy_while_the_contract_is_live():
 def test_every_calendar_code_is_in_the_catalogue_with_a_ladder_action(code):
     spec = BY_CODE[code]
     assert spec.action in ACTIONS and spec.area in ("calendar", "governance")
+
+
+def test_each_flag_names_its_issue_and_one_dispute_is_one_issue():
+    """A dispute's overdue meeting and overdue action plan (same Disputes row) are one
+    issue; the other flags name what they are about in plain words."""
+    notice = date(2026, 12, 18)
+    register = register_with(
+        ENDING, disputes=[Dispute("VS-001", date(2026, 12, 1), "formal", "Written notice issued",
+                                  notice, None, "open", None, row=4,
+                                  action_plan_due=date(2027, 1, 10))],
+        checklist=[ChecklistItem("VS-001", "DBS checks", "in place", date(2027, 1, 31), row=6)],
+        audits=[])
+    flags = calendar_flags(register, date(2027, 1, 20))
+    named = {(f.code, f.issue_name) for f in flags if f.contract_id == "VS-001"}
+    assert ("DISPUTE_MEETING_OVERDUE", "Dispute (Disputes row 4)") in named
+    assert ("DISPUTE_ACTION_PLAN_OVERDUE", "Dispute (Disputes row 4)") in named
+    assert ("EXIT_NOTICE_OVERDUE", "Exit notice") in named
+    assert ("CHECKLIST_EXPIRED", "DBS checks (checklist)") in named
+    assert ("AUDIT_OVERDUE", "Audits") in named
+    assert all(":" not in name and not name.isupper() for _, name in named)

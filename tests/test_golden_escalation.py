@@ -143,7 +143,7 @@ def test_the_escalation_ladder(tmp_path):
         ("VS-003", "KPI_RED", "Red", formal_next, VS02),
         # the register's calendar: notice on 12 Jan 2027 and no meeting within ten days
         ("VS-003", "DISPUTE_MEETING_OVERDUE", "Red", formal_next,
-         "DISPUTE_MEETING_OVERDUE: register.xlsx Disputes row 3"),
+         "Dispute (Disputes row 3)"),
         ("VS-004", "KPI_RED", "Red", informal_next, VS02),
     ]
     # the open formal dispute's next stage: the meeting, ten working days after the notice
@@ -157,13 +157,13 @@ def test_the_escalation_ladder(tmp_path):
     # one line per issue, strongest action first (a dispute's next stage ranks as formal)
     assert attention(book) == [
         ("VS-003", VS02, "Red", formal_next),
-        ("VS-003", "DISPUTE_MEETING_OVERDUE: register.xlsx Disputes row 3", "Red", formal_next),
+        ("VS-003", "Dispute (Disputes row 3)", "Red", formal_next),
         ("VS-004", VS02, "Red", informal_next),
         ("VS-002", VS02, "Red", INFORMAL),
         ("VS-001", VS02, "Red", NORMAL),
     ]
     assert [line.split(":")[0] for line in result.attention] == [
-        f"VS-003 {VS02}", "VS-003 DISPUTE_MEETING_OVERDUE", f"VS-004 {VS02}", f"VS-002 {VS02}",
+        f"VS-003 {VS02}", "VS-003 Dispute (Disputes row 3)", f"VS-004 {VS02}", f"VS-002 {VS02}",
         f"VS-001 {VS02}"]
 
 

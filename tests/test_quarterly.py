@@ -8,8 +8,6 @@ against expectations worked out by hand.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import zipfile
 from datetime import datetime
 
@@ -17,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 import quarter_scenario as qs
+from pdf_checks import check_prints, printed_widths, run
 from cm_excel.flags import CATALOGUE, IMMEDIATE, NORMAL
 from cm_excel.register.schema import KNOBS
 from cm_excel.reports.consolidate import ConsolidationResult, consolidate_quarter
@@ -406,20 +405,6 @@ def test_print_setup(book):
         assert book[title].auto_filter.ref.startswith("A3:")
 
 
-def printed_widths(sheet) -> tuple[list[float], set[int]]:
-    """Column widths (characters, as xlsxwriter was given them) and the hidden columns."""
-    from openpyxl.utils import column_index_from_string
-
-    widths, hidden = {}, set()
-    for letter, dim in sheet.column_dimensions.items():
-        for col in range(dim.min or column_index_from_string(letter),
-                         (dim.max or column_index_from_string(letter)) + 1):
-            widths[col - 1] = round(dim.width - 0.71, 1)  # xlsxwriter adds the padding
-            if dim.hidden:
-                hidden.add(col - 1)
-    return [widths.get(i, 8.43) for i in range(max(widths) + 1)], hidden
-
-
 def test_every_sheet_fits_its_page_width_at_a_readable_size(book):
     """Fit to one page wide shrinks the type: the widths keep 10 pt text at 8 pt or more."""
     from cm_excel.print_setup import MIN_SCALE, print_scale
@@ -513,135 +498,12 @@ def test_empty_ledger_still_writes_a_workbook(tmp_path):
 # --- LibreOffice: the workbook opens, converts and prints --------------------------------------
 
 
-def _run(*args, timeout=180) -> str:
-    proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
-
-
-REFERENCE_WIDTHS = (10,) * 30
-
-
-def _reference_workbook(path):
-    """Two pages with the marking in 10 pt italic Arial, as every sheet's subtitle ends:
-    one at 100%, one of 30 columns fitted to the page width. The second shows how this
-    machine's fonts turn column widths into a scale (LibreOffice without Carlito measures
-    widths in a wider font than Excel's Calibri and prints smaller than the widths say)."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path))
-    for fitted in (False, True):
-        ws = wb.add_worksheet()
-        ws.write_string(2, 0, "OFFICIAL-SENSITIVE", wb.add_format(
-            {"font_name": "Arial", "font_size": 10, "italic": True}))
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.set_header("&L ")
-        ws.set_footer("&L ")
-        if fitted:
-            ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.7)
-            ws.set_column(0, len(REFERENCE_WIDTHS) - 1, REFERENCE_WIDTHS[0])
-            ws.write_string(3, len(REFERENCE_WIDTHS) - 1, "end")
-            ws.fit_to_pages(1, 0)
-    wb.close()
-
-
-def _scale(page_bbox: str, at_full_size: float | None = None) -> float | None:
-    """The width of the subtitle's marking (10 pt, shrunk with the page when fitted), as a
-    share of ``at_full_size`` (or in points); None when the page has no subtitle."""
-    words = sorted(re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
-                              r'yMax="[\d.]+">OFFICIAL-SENSITIVE</word>', page_bbox),
-                   key=lambda w: float(w[1]))
-    if at_full_size is None:
-        [(x0, _, x1)] = words[:1]
-    elif len(words) >= 3:  # page header, subtitle, (a cell or two,) footer
-        x0, _, x1 = words[1]
-    else:
-        return None
-    width = float(x1) - float(x0)
-    return width / at_full_size if at_full_size else width
-
-
-def _tables(sheet):
-    """(heading or None, header words) of each table: header rows are the dark-filled ones."""
-    tables = []
-    for row in sheet.iter_rows():
-        first = row[0]
-        if first.fill is not None and str(first.fill.fgColor.rgb).endswith("1F3864"):
-            above = sheet.cell(first.row - 1, 1).value if first.row > 1 else None
-            words = {w for c in row if isinstance(c.value, str) for w in c.value.split()}
-            tables.append((above if first.row > 3 else None, words))
-    return tables
-
-
 def test_libreoffice_prints_every_sheet_readable_with_its_own_headers(golden, tmp_path):
     """Rendered by LibreOffice: 8 pt or more on every page, as many pages as the content
-    needs, and no page's top carries the header of a table other than the one going on."""
-    from cm_excel.print_setup import page_height_points, print_scale
-
-    path = golden[3].workbook_path
-    reference = tmp_path / "reference.xlsx"
-    _reference_workbook(reference)
-    out = tmp_path / "pdf"
-    _run(shutil.which("soffice") or "/usr/bin/soffice",
-         f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
-         "--convert-to", "pdf", "--outdir", out, path, reference)
-    pdf = out / (path.stem + ".pdf")
-    _run("pdftotext", "-bbox", pdf, tmp_path / "bbox.html")
-    _run("pdftotext", "-bbox", out / "reference.pdf", tmp_path / "ref.html")
-    pages = (tmp_path / "bbox.html").read_text(encoding="utf-8").split("<page ")[1:]
-    full_page, fitted_page = (tmp_path / "ref.html").read_text(encoding="utf-8").split("<page ")[1:]
-    full = _scale(full_page)
-    # this machine's fonts: the scale LibreOffice uses over the one the widths give
-    fonts = _scale(fitted_page) / full / print_scale(REFERENCE_WIDTHS)
-    book = load_workbook(path)
-
-    # readable: the body text of every page prints at 8 pt or more (10 pt at 80%)
-    scales = [_scale(p, full) for p in pages]
-    assert all(s / fonts >= 0.8 - 0.01 for s in scales if s is not None), (scales, fonts)
-    for number, s in enumerate(scales, 1):  # only the Summary's later pages lack a subtitle
-        if s is None:
-            first = _run("pdftotext", "-layout", "-f", number, "-l", number, pdf, "-")
-            assert first.strip().splitlines()[0].endswith("Summary"), number
-
-    # pages: each sheet at least one page per manual break, and no more than its rows need
-    low = high = 0
-    for sheet in book:
-        breaks = len(sheet.row_breaks.brk)
-        widths, hidden = printed_widths(sheet)
-        scale = print_scale(widths, hidden)
-        heights = [sheet.row_dimensions[r].height or 15 for r in range(1, sheet.max_row + 1)]
-        usable = page_height_points() - (24 + 15 + 42 + max(heights)) * scale
-        low += breaks + 1
-        high += breaks + 1 + int(sum(heights) * scale / usable)
-    assert low <= len(pages) <= high, (low, len(pages), high)
-
-    # headers: a page's top shows the heading of a table starting there, the header of the
-    # table going on from the page before, or neither; never another table's header
-    going_on = {}
-    for number in range(1, len(pages) + 1):
-        lines = [ln.strip() for ln in _run("pdftotext", "-layout", "-f", number, "-l", number,
-                                           pdf, "-").splitlines() if ln.strip()]
-        name = next(t for t in book.sheetnames if lines[0].endswith(t.replace("&", "&")))
-        tables = _tables(book[name])
-        top = " ".join(lines[3:7])  # after the marking, title and subtitle
-        top_words = set(top.split())
-        scores = [len(words & top_words) / len(words) for _, words in tables]
-        best = max(range(len(tables)), key=scores.__getitem__)
-        heading = tables[best][0]
-        first_page = name not in going_on
-        starts_here = (heading is None and first_page) or (
-            heading is not None and lines[3].startswith(str(heading)[:30]))
-        if scores[best] >= 0.7 and not starts_here:
-            assert going_on.get(name) == best, (number, name, top)
-        if first_page and tables and tables[0][0] is None:
-            going_on[name] = 0
-        text = " ".join(lines[3:])  # the table going on at the foot: the last begun here
-        for i, (title, _) in enumerate(tables):
-            if title and str(title)[:30] in text:
-                going_on[name] = i
-
+    needs, and no page's top carries the header of a table other than the one going on
+    (``pdf_checks``); only the Summary's later pages lack a subtitle."""
+    pdf = check_prints(golden[3].workbook_path, tmp_path, untitled_pages=("Summary",))
     png = tmp_path / "summary"
-    _run("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", pdf, png)
+    run("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", pdf, png)
     [page] = list(tmp_path.glob("summary*.png"))
     assert page.stat().st_size > 5_000

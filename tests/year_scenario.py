@@ -14,6 +14,10 @@ VS-001 returns every quarter. Its KPIs cover every Annual Aggregation:
 VS02's quarterly denominators differ: the mean of its percentages would be 71.25%, the
 ratio of sums is 68.57%. 2025-26 Q4 had VS02 80/100 and VS01 250.
 
+VS-001's incidents: Safeguarding in Q1 and Q3, Service failure in Q3, one without a Category
+in Q4. Its Q3 complaint (open) is repeated in Q4 with its outcome: counted once, as partly
+upheld.
+
 VS-002: no performance return in Q2, one rejected in Q3 (both gaps, not zeros); no
 financial return in Q4 (outturn is the Q3 forecast).
 """
@@ -160,13 +164,19 @@ def build(path) -> dict:
                 resolved="2026-05-11")
     b.complaint(p1[2], 5, date_received="2026-08-01", category="Staff", outcome="Not upheld",
                 resolved="2026-08-21")
+    # Q3 reports a complaint still open; Q4 repeats it with its outcome: one complaint.
     b.complaint(p1[3], 5, date_received="2026-11-01", category="Communication",
-                outcome="Partly upheld", resolved="2026-11-04")
+                outcome="Open", resolved=None)
     b.complaint(p1[4], 5, date_received="2027-02-01", category="Access", outcome="Open",
                 resolved=None)
-    b.incident(p1[1], 5, date="2026-05-02", clients=2, cost=500, harm="Y", negligence="Y")
-    b.incident(p1[3], 5, date="2026-11-02", clients=40, cost=0, reputational="Y")
-    b.incident(p1[4], 5, date="2027-02-02", clients=1, cost=100)
+    b.complaint(p1[4], 6, date_received="2026-11-01", category="Communication",
+                outcome="Partly upheld", resolved="2026-11-04")
+    b.incident(p1[1], 5, date="2026-05-02", clients=2, cost=500, harm="Y", negligence="Y",
+               category="Safeguarding")
+    b.incident(p1[3], 5, date="2026-11-02", clients=40, cost=0, reputational="Y",
+               category="Service failure")
+    b.incident(p1[3], 6, date="2026-11-20", clients=3, cost=50, category="Safeguarding")
+    b.incident(p1[4], 5, date="2027-02-02", clients=1, cost=100)  # a version 1 return
     risk(b, p1[3], 5, "Old risk from Q3")
     risk(b, p1[4], 5, "Loss of staff")
     risk(b, p1[4], 6, "IT contract ends", status="Closed")

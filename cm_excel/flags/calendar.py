@@ -73,11 +73,30 @@ def _rule(fn):
     return rule
 
 
-def _flag(code: str, contract_id: str, detail: str, evidence: str, refs, *,
+# What each flag is about, in plain words (``Flag.issue``): flags of one contract about the
+# same thing are one line for SMG (a dispute's overdue meeting and its overdue action plan).
+EXIT_NOTICE_ISSUE = "Exit notice"
+TRANSFER_PLAN_ISSUE = "Service Transfer Plan"
+REVIEW_ISSUE = "Post-contract review"
+AUDITS_ISSUE = "Audits"
+DEPUTY_ISSUE = "Deputy officer"
+
+
+def dispute_issue(dispute) -> str:
+    """``Dispute (Disputes row 4)``: one dispute, one issue."""
+    return f"Dispute (Disputes row {dispute.row})"
+
+
+def checklist_issue(item) -> str:
+    """``ISVA accreditation certificate (checklist)``."""
+    return f"{item.item} (checklist)"
+
+
+def _flag(code: str, contract_id: str, detail: str, evidence: str, refs, *, issue: str,
           severity: str | None = None, action: str | None = None) -> Flag:
     spec = BY_CODE[code]
     return Flag(contract_id, code, severity or spec.severity, detail, evidence,
-                action or spec.action, tuple(refs))
+                action or spec.action, tuple(refs), issue=issue)
 
 
 # --- exit (§6.0) and post-contract review (§3.0) ------------------------------------------
@@ -101,7 +120,8 @@ def exit_notice_due(view: RegisterView) -> Iterator[Flag]:
             f"decommission, terminate) is recorded; written notice is due by {day(deadline)}.",
             f"{ref}: ends {day(end)}; no row in the Exit sheet; notice due "
             f"{view.settings.exit_notice_months} months before the end, by {day(deadline)}; "
-            f"warning from {day(start)}; as of {day(view.as_of)}", (ref,))
+            f"warning from {day(start)}; as of {day(view.as_of)}", (ref,),
+            issue=EXIT_NOTICE_ISSUE)
 
 
 @_rule
@@ -125,7 +145,8 @@ def exit_notice_overdue(view: RegisterView) -> Iterator[Flag]:
                 "is recorded (strategy 6.0).",
                 f"{contract_ref}: ends {day(end)}; {decided}; notice was due by "
                 f"{day(deadline)}; as of {day(view.as_of)}",
-                (contract_ref,) + ((exit_ref,) if exit_ref else ()), severity=RED)
+                (contract_ref,) + ((exit_ref,) if exit_ref else ()), severity=RED,
+                issue=EXIT_NOTICE_ISSUE)
             continue
         step = cal.stp_due(exit_plan, view.settings) if exit_plan else None
         if step and view.as_of > step[1]:
@@ -140,7 +161,7 @@ def exit_notice_overdue(view: RegisterView) -> Iterator[Flag]:
                 f"{view.settings.stp_window_days} days (strategy 6.0); the contract ends on "
                 f"{day(end)}.",
                 f"{exit_ref}: {since}; {kind.lower()} by {day(due)}; as of {day(view.as_of)}",
-                (exit_ref,))
+                (exit_ref,), issue=TRANSFER_PLAN_ISSUE)
 
 
 @_rule
@@ -169,7 +190,8 @@ def post_contract_review_due(view: RegisterView) -> Iterator[Flag]:
             f"The contract {'ended' if end < view.as_of else 'ends'} on {day(end)} and no "
             "post-contract review date is recorded (strategy 3.0).",
             f"{ref}: {why}; Post-Contract Review Date blank; ends {day(end)}; flagged from "
-            f"{window} months before the end; as of {day(view.as_of)}", (ref,))
+            f"{window} months before the end; as of {day(view.as_of)}", (ref,),
+            issue=REVIEW_ISSUE)
 
 
 # --- audits (§3.1) ----------------------------------------------------------------------
@@ -195,7 +217,8 @@ def audit_overdue(view: RegisterView) -> Iterator[Flag]:
             "AUDIT_OVERDUE", contract.contract_id,
             f"No audit in the last {view.settings.audit_interval_months} months; one was due "
             f"by {day(due)} (strategy 3.1).",
-            f"{last}; next due by {day(due)}; as of {day(view.as_of)}", (ref,))
+            f"{last}; next due by {day(due)}; as of {day(view.as_of)}", (ref,),
+            issue=AUDITS_ISSUE)
 
 
 @_rule
@@ -217,7 +240,7 @@ def audit_limit(view: RegisterView) -> Iterator[Flag]:
                 f"{day(second.date)} (strategy 3.1 expects no more than one a year).",
                 f"{refs[0]}: {first.audit_type} audit {day(first.date)}; {refs[1]}: "
                 f"{second.audit_type} audit {day(second.date)}; as of {day(view.as_of)}",
-                refs)
+                refs, issue=AUDITS_ISSUE)
 
 
 # --- disputes (§5.1, §5.2) --------------------------------------------------------------
@@ -242,7 +265,8 @@ def dispute_meeting_overdue(view: RegisterView) -> Iterator[Flag]:
             f"was held by {day(due)} ({view.settings.dispute_meeting_working_days} working "
             "days, strategy 5.2).",
             f"{ref}: route formal, Written Notice Date {day(d.written_notice)}, Meeting Date "
-            f"blank; meeting due by {day(due)}; as of {day(view.as_of)}", (ref,))
+            f"blank; meeting due by {day(due)}; as of {day(view.as_of)}", (ref,),
+            issue=dispute_issue(d))
 
 
 @_rule
@@ -260,7 +284,7 @@ def dispute_action_plan_overdue(view: RegisterView) -> Iterator[Flag]:
             f"The action plan agreed in the {d.route} dispute opened on {day(d.opened)} was "
             f"due to be completed by {day(d.action_plan_due)}; no outcome is recorded.",
             f"{ref}: route {d.route}, Action Plan Completion Date {day(d.action_plan_due)}, "
-            f"Outcome blank; as of {day(view.as_of)}", (ref,))
+            f"Outcome blank; as of {day(view.as_of)}", (ref,), issue=dispute_issue(d))
 
 
 # --- checklist and governance -----------------------------------------------------------
@@ -283,13 +307,14 @@ def checklist_expired(view: RegisterView) -> Iterator[Flag]:
                 yield _flag("CHECKLIST_EXPIRED", item.contract_id,
                             f"{item.item} expired on {day(expiry)}.",
                             f"{ref}: {item.item}, Expiry Date {day(expiry)}; as of "
-                            f"{day(view.as_of)}", (ref,), severity=RED, action=INFORMAL)
+                            f"{day(view.as_of)}", (ref,), severity=RED, action=INFORMAL,
+                            issue=checklist_issue(item))
             elif (expiry - view.as_of).days <= warn:
                 yield _flag("CHECKLIST_EXPIRED", item.contract_id,
                             f"{item.item} expires on {day(expiry)}, within {warn} days.",
                             f"{ref}: {item.item}, Expiry Date {day(expiry)}; warning from "
                             f"{warn} days before; as of {day(view.as_of)}", (ref,),
-                            severity=AMBER, action=NORMAL)
+                            severity=AMBER, action=NORMAL, issue=checklist_issue(item))
         elif (item.status in ("requested", "missing") and item.due_date is not None
               and view.as_of > item.due_date):
             yield _flag("CHECKLIST_EXPIRED", item.contract_id,
@@ -297,7 +322,7 @@ def checklist_expired(view: RegisterView) -> Iterator[Flag]:
                         f"{day(item.due_date)}.",
                         f"{ref}: {item.item}, Status {item.status}, Due Date "
                         f"{day(item.due_date)}; as of {day(view.as_of)}", (ref,),
-                        severity=RED, action=INFORMAL)
+                        severity=RED, action=INFORMAL, issue=checklist_issue(item))
 
 
 @_rule
@@ -314,7 +339,8 @@ def governance_no_deputy(view: RegisterView) -> Iterator[Flag]:
             "GOVERNANCE_NO_DEPUTY", contract.contract_id,
             f"The contract has no deputy officer; {contract.lead_officer} (lead) has no cover "
             "(strategy 4.0).",
-            f"{ref}: Deputy Officer {shown}; Lead Officer {contract.lead_officer}", (ref,))
+            f"{ref}: Deputy Officer {shown}; Lead Officer {contract.lead_officer}", (ref,),
+            issue=DEPUTY_ISSUE)
 
 
 # Every calendar and governance rule, in catalogue order.
@@ -335,5 +361,7 @@ def calendar_flags(register: "Register", as_of: date, contract_ids=None) -> list
     return [flag for rule in CALENDAR_RULES for flag in rule(view)]
 
 
-__all__ = ["CALENDAR_RULES", "RegisterView", "as_view", "calendar_flags"] + [
+__all__ = ["CALENDAR_RULES", "RegisterView", "as_view", "calendar_flags", "dispute_issue",
+           "checklist_issue", "EXIT_NOTICE_ISSUE", "TRANSFER_PLAN_ISSUE", "REVIEW_ISSUE",
+           "AUDITS_ISSUE", "DEPUTY_ISSUE"] + [
     rule.__name__ for rule in CALENDAR_RULES]

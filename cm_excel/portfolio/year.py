@@ -23,7 +23,7 @@ from .rag import HIGHER, INFO, LOWER, at_most, rag
 from .rollup import LATEST, SUM, finance_year, kpi_frame, year_values
 from .year_records import (
     AuditDue, ComplaintSummary, IncidentSummary, ReturnCompliance, audits_due, complaint_summary,
-    incident_summary, latest_logs, return_compliance, with_first_reported,
+    counted_complaints, incident_summary, latest_logs, return_compliance, with_first_reported,
 )
 
 # Words for a quarter that has no value.
@@ -158,7 +158,7 @@ class YearData:
     kpis: tuple[YearKpi, ...]
     finance: tuple[YearFinance, ...]
     incidents: tuple[Incident, ...]
-    complaints: tuple[Complaint, ...]
+    complaints: tuple[Complaint, ...]  # each once, with its latest outcome (counted_complaints)
     incident_summary: tuple[IncidentSummary, ...]
     complaint_summary: tuple[ComplaintSummary, ...]
     compliance: tuple[ReturnCompliance, ...]
@@ -369,7 +369,8 @@ def build_year(register: Register, fy: int, quarters: list[QuarterData], *, as_o
     ids = [c.contract_id for c in contracts]
     periods = {q.period for q in quarters}
     incidents = tuple(i for q in quarters for i in q.incidents)
-    complaints = tuple(x for q in quarters for x in q.complaints)
+    complaints = tuple(counted_complaints((x for q in quarters for x in q.complaints),
+                                          {q.period for q in quarters}))
     has_previous = bool(previous) and any(
         r.accepted is not None for q in previous for r in q.returns)
     start, end = Period(fy, 1).start, Period(fy, 4).end

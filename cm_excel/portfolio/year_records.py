@@ -13,6 +13,7 @@ from datetime import date
 
 from ..periods import Period
 from ..register.model import Register
+from ..templates.contract import INCIDENT_CATEGORIES
 from .calendar import audit_due, audits_of
 from .logs import ImprovementEntry
 from .quarter import ACCEPTED, HELD, LATE, MISSING, NOT_YET_DUE, REJECTED
@@ -26,6 +27,21 @@ class IncidentSummary:
     provider_negligence: int
     reputational_risk: int
     none_of_these: int
+    clients_affected: float
+    estimated_cost: float
+    by_category: tuple["IncidentCategory", ...] = ()
+
+
+@dataclass(frozen=True)
+class IncidentCategory:
+    """A contract's incidents of the year in one Category (``NOT_GIVEN`` when blank: a
+    template version 1 return has no Category column)."""
+
+    category: str
+    incidents: int
+    harm_caused: int
+    provider_negligence: int
+    reputational_risk: int
     clients_affected: float
     estimated_cost: float
 
@@ -81,19 +97,49 @@ def _yes(value) -> bool:
     return str(value or "").strip().upper() in ("Y", "YES")
 
 
+NOT_GIVEN = "Not given"
+
+
+def category_of(text) -> str:
+    """A record's Category as written, or ``NOT_GIVEN`` when blank."""
+    return str(text or "").strip() or NOT_GIVEN
+
+
+def _category_order(category: str) -> tuple:
+    """The template's incident categories in its order, then others A-Z, Not given last."""
+    if category == NOT_GIVEN:
+        return (2, "")
+    if category in INCIDENT_CATEGORIES:
+        return (0, INCIDENT_CATEGORIES.index(category))
+    return (1, category.lower())
+
+
 def incident_summary(contracts, incidents) -> list[IncidentSummary]:
     out = []
     for c in contracts:
         mine = [i for i in incidents if i.contract_id == c.contract_id]
-        harm = sum(_yes(i.harm_caused) for i in mine)
-        neg = sum(_yes(i.provider_negligence) for i in mine)
-        rep = sum(_yes(i.reputational_risk) for i in mine)
-        none = sum(not (_yes(i.harm_caused) or _yes(i.provider_negligence)
-                        or _yes(i.reputational_risk)) for i in mine)
-        out.append(IncidentSummary(c.contract_id, len(mine), harm, neg, rep, none,
+        groups: dict[str, list] = {}
+        for i in mine:
+            groups.setdefault(category_of(i.category), []).append(i)
+        by_category = tuple(
+            IncidentCategory(cat, len(group), *_flag_counts(group)[:3],
+                             sum(i.clients_affected or 0.0 for i in group),
+                             sum(i.estimated_cost or 0.0 for i in group))
+            for cat, group in sorted(groups.items(), key=lambda kv: _category_order(kv[0])))
+        out.append(IncidentSummary(c.contract_id, len(mine), *_flag_counts(mine),
                                    sum(i.clients_affected or 0.0 for i in mine),
-                                   sum(i.estimated_cost or 0.0 for i in mine)))
+                                   sum(i.estimated_cost or 0.0 for i in mine), by_category))
     return out
+
+
+def _flag_counts(incidents) -> tuple[int, int, int, int]:
+    """How many say Harm Caused, Provider Negligence, Reputational Risk, and none of these."""
+    harm = sum(_yes(i.harm_caused) for i in incidents)
+    neg = sum(_yes(i.provider_negligence) for i in incidents)
+    rep = sum(_yes(i.reputational_risk) for i in incidents)
+    none = sum(not (_yes(i.harm_caused) or _yes(i.provider_negligence)
+                    or _yes(i.reputational_risk)) for i in incidents)
+    return harm, neg, rep, none
 
 
 def complaint_outcome(outcome: str | None) -> str:
@@ -113,7 +159,17 @@ def _iso(text) -> date | None:
         return None
 
 
+def counted_complaints(complaints, periods) -> list:
+    """The complaints of the year, each once: a row repeating a complaint first reported in
+    an earlier quarter of the same year (``update_of``) is left out, the first report
+    carrying the latest outcome and resolved date (``updated_in``). A repeat of a complaint
+    first reported in an earlier year is the year's only row of it, so it counts."""
+    periods = set(periods)
+    return [x for x in complaints if not (x.is_update and x.first_reported in periods)]
+
+
 def complaint_summary(contracts, complaints) -> list[ComplaintSummary]:
+    """Counts over ``complaints`` as given (``counted_complaints`` of the year's rows)."""
     out = []
     for c in contracts:
         mine = [x for x in complaints if x.contract_id == c.contract_id]
@@ -125,7 +181,7 @@ def complaint_summary(contracts, complaints) -> list[ComplaintSummary]:
                 days.append((done - got).days)
         cats: dict[str, list[int]] = {}
         for x in mine:
-            entry = cats.setdefault((x.category or "Not given").strip() or "Not given", [0, 0])
+            entry = cats.setdefault(category_of(x.category), [0, 0])
             entry[0] += 1
             entry[1] += complaint_outcome(x.outcome) == "upheld"
         out.append(ComplaintSummary(
@@ -185,6 +241,7 @@ def with_first_reported(entries, periods_wanted) -> list[ImprovementEntry]:
             for e in mine]
 
 
-__all__ = ["IncidentSummary", "ComplaintSummary", "ReturnCompliance", "AuditDue",
+__all__ = ["IncidentSummary", "IncidentCategory", "ComplaintSummary", "NOT_GIVEN", "category_of",
+           "counted_complaints", "ReturnCompliance", "AuditDue",
            "incident_summary", "complaint_summary", "return_compliance", "audits_due",
            "complaint_outcome", "latest_logs", "with_first_reported"]

@@ -22,6 +22,7 @@ from .annual_records import (
     write_calendar, write_flags, write_governance, write_incidents, write_logs, write_notes,
     write_returns,
 )
+from .quarterly_layout import finish_sheets
 from .xlsx_style import WORKBOOK_OPTIONS, Styles
 
 SHEET_WRITERS = (
@@ -57,6 +58,7 @@ def write_annual(ctx_args: dict, path, *, settings: Settings) -> Path:
         ctx = AnnualContext(settings=settings, st=Styles(wb), **ctx_args)
         for _, write in SHEET_WRITERS:
             write(wb, ctx)
+        finish_sheets(ctx)  # print areas; each table its own header or none
         wb.set_properties({
             "title": f"SMG annual contract report {year.label}",
             "subject": f"Contract monitoring, financial year {year.label}",

@@ -3,11 +3,13 @@
 The sheets are drawn with the quarterly workbook's helpers (``quarterly_layout``: title in
 row 1, subtitle in row 2, header in row 3, rows tall enough for wrapped text), which only
 need a context with ``period_line``, ``page_label``, ``settings``, ``st`` and ``widths``.
+They print as the quarterly sheets do (``print_setup``): ``finish_sheets`` ends each sheet
+with its print area, and a sheet of several tables repeats only its title rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..flags import Flag
 from ..periods import Period
@@ -36,6 +38,7 @@ class AnnualContext:
     st: Styles
     calendar: tuple = ()  # CalendarEvent values for the twelve months after as-of
     widths: tuple = ()
+    opened: list = field(default_factory=list)  # sheets to end (quarterly_layout.finish_sheets)
 
     @property
     def provisional_words(self) -> str:

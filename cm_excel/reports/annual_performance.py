@@ -108,7 +108,12 @@ def write_kpis(wb, ctx: AnnualContext) -> None:
     """KPIs: each KPI by quarter and for the year against target."""
     y, st = ctx.year, ctx.st
     widths = (10, 7, 22, 11, 9, 9, 9, 9, 10, 9, 10, 9, 11, 16, 10, 11, 10, 9, 11, 40)
-    ws = start_sheet(wb, ctx, "KPIs", "KPIs by quarter and for the year", widths, freeze_col=3)
+    # the quarter RAGs, the year's numerator and denominator and the previous year's quarter
+    # count sit behind a [+] on screen, off the printed page (it prints at 8 pt or more)
+    folded = tuple(KPI_HEADERS.index(h) for h in (
+        "Quarter RAGs", "Year Numerator", "Year Denominator", "Previous Year Quarters"))
+    ws = start_sheet(wb, ctx, "KPIs", "KPIs by quarter and for the year", widths, freeze_col=3,
+                     folded=folded)
     header(ws, ctx, HEADER_ROW, KPI_HEADERS, height=42)
     text, wrap = st.cell(), st.cell(wrap=True)
     row = HEADER_ROW + 1

@@ -10,6 +10,7 @@ from ..periods import Period
 from ..portfolio.quarter import ACCEPTED, LATE, register_row_ref
 from ..portfolio.rag import day
 from ..portfolio.rollup import LATEST, MEAN, RATIO, SUM
+from ..portfolio.year_records import category_of
 from .annual_layout import AnnualContext
 from .quarterly_layout import HEADER_ROW, header, start_sheet, titled_rows, write_rows
 from .xlsx_style import DATE, INTEGER, MONEY, PERCENT, as_date, put
@@ -24,21 +25,39 @@ def _reg(ctx: AnnualContext, sheet: str, row: int) -> str:
     return register_row_ref(ctx.year.register_name, sheet, row)
 
 
+def _complaint_note(x) -> str:
+    """Where a complaint's outcome comes from when a later return updated it."""
+    if x.updated_in:
+        return (f"Outcome and resolved date as updated in the {x.updated_period.label} "
+                f"return ({x.updated_in}); first reported as {x.reported_outcome or 'blank'}.")
+    if x.is_update:
+        return f"First reported in {x.first_reported.label} ({x.update_of})."
+    return ""
+
+
 def write_incidents(wb, ctx: AnnualContext) -> None:
-    """Incidents by category, complaints (counts, upheld rate, days to resolve), the lists."""
+    """Incidents by contract and by category, complaints (counts, upheld rate, days to
+    resolve, each complaint once), and the lists."""
     y, st = ctx.year, ctx.st
-    widths = (11, 11, 36, 11, 11, 11, 11, 12, 30, 34)
+    widths = (11, 11, 36, 14, 11, 11, 11, 11, 12, 30, 34)
     ws = start_sheet(wb, ctx, "Incidents & Complaints", "Incidents and complaints in the year",
-                     widths)
+                     widths, tables=True)
     text, wrap, n = st.cell(), st.cell(wrap=True), st.cell(INTEGER)
+    money = st.cell(MONEY)
     header(ws, ctx, HEADER_ROW, ("Contract ID", "Incidents", "Provider", "Harm Caused",
                                   "Provider Negligence", "Reputational Risk", "None Of These",
                                   "Clients Affected", "Estimated Cost (£)"), height=42)
     rows = [(s.contract_id, s.incidents, y.contract(s.contract_id).provider, s.harm_caused,
              s.provider_negligence, s.reputational_risk, s.none_of_these, s.clients_affected,
              s.estimated_cost) for s in y.incident_summary]
-    row = write_rows(ws, ctx, HEADER_ROW + 1, rows,
-                     (text, n, wrap, n, n, n, n, n, st.cell(MONEY)))
+    row = write_rows(ws, ctx, HEADER_ROW + 1, rows, (text, n, wrap, n, n, n, n, n, money))
+    row = titled_rows(ws, ctx, row + 1, "Incidents by category", (
+        "Contract ID", "Incidents", "Category", "Harm Caused", "Provider Negligence",
+        "Reputational Risk", "Clients Affected", "Estimated Cost (£)"),
+        [(s.contract_id, c.incidents, c.category, c.harm_caused, c.provider_negligence,
+          c.reputational_risk, c.clients_affected, c.estimated_cost)
+         for s in y.incident_summary for c in s.by_category],
+        (text, n, wrap, n, n, n, n, money), "No incidents were reported in the year.")
     row = titled_rows(ws, ctx, row + 1, "Complaints", (
         "Contract ID", "Received", "Upheld Or Partly Upheld", "Not Upheld", "Open",
         "Upheld Rate (Of Decided)", "Resolved", "Mean Days To Resolve",
@@ -52,21 +71,23 @@ def write_incidents(wb, ctx: AnnualContext) -> None:
                        for cat, got, up in s.by_category],
                       (text, wrap, n, n), "No complaints were reported in the year.")
     row = titled_rows(ws, ctx, row + 1, "Incidents reported", (
-        "Contract ID", "Quarter", "Description", "Date", "Clients Affected",
+        "Contract ID", "Quarter", "Description", "Category", "Date", "Clients Affected",
         "Estimated Cost (£)", "Harm Caused", "Provider Negligence", "Reputational Risk",
         "Evidence"),
-        [(i.contract_id, i.source.period.q_label, i.description, as_date(i.date),
-          i.clients_affected, i.estimated_cost, i.harm_caused, i.provider_negligence,
-          i.reputational_risk, i.row_ref()) for i in y.incidents],
-        (text, text, wrap, st.cell(DATE), n, st.cell(MONEY), text, text, text, wrap),
+        [(i.contract_id, i.source.period.q_label, i.description, category_of(i.category),
+          as_date(i.date), i.clients_affected, i.estimated_cost, i.harm_caused,
+          i.provider_negligence, i.reputational_risk, i.row_ref()) for i in y.incidents],
+        (text, text, wrap, wrap, st.cell(DATE), n, money, text, text, text, wrap),
         "No incidents were reported in the year.")
-    titled_rows(ws, ctx, row + 1, "Complaints received", (
-        "Contract ID", "Quarter", "Summary", "Date Received", "Category", "Outcome",
-        "Resolved Date", "", "", "Evidence"),
-        [(x.contract_id, x.source.period.q_label, x.summary, as_date(x.date_received),
-          x.category, x.outcome, as_date(x.resolved_date), None, None, x.row_ref())
+    titled_rows(ws, ctx, row + 1, "Complaints received (each once)", (
+        "Contract ID", "Quarter", "Summary", "Category", "Date Received", "Outcome",
+        "Resolved Date", "First Reported", "Outcome Updated In", "Note", "Evidence"),
+        [(x.contract_id, x.source.period.q_label, x.summary, x.category,
+          as_date(x.date_received), x.outcome, as_date(x.resolved_date),
+          (x.first_reported if x.is_update else x.source.period).label,
+          x.updated_period.label if x.updated_in else "", _complaint_note(x), x.row_ref())
          for x in y.complaints],
-        (text, text, wrap, st.cell(DATE), wrap, text, st.cell(DATE), text, text, wrap),
+        (text, text, wrap, wrap, st.cell(DATE), text, st.cell(DATE), wrap, wrap, wrap, wrap),
         "No complaints were reported in the year.")
 
 

@@ -7,7 +7,7 @@ meetings add the risk log, the complaints overview and the action plans of the y
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..flags import Flag
 from ..portfolio.logs import ImprovementEntry, RiskEntry
@@ -41,6 +41,7 @@ class PackContext:
     settings: Settings
     st: Styles
     widths: tuple = ()
+    opened: list = field(default_factory=list)  # sheets to end (quarterly_layout.finish_sheets)
 
     @property
     def cid(self) -> str:

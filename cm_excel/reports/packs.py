@@ -5,7 +5,8 @@ The workbook holds that contract's KPIs and trend, finance, incidents, complaint
 improvement actions, flags and open disputes; the agenda is HTML from the Jinja2 template
 ``workbook_templates/contract_meeting_agenda.html.j2`` with the strategy's standing items.
 The twice-yearly (Q2) and annual (Q4) meetings add the risk log, the complaints overview and
-the action plans of the year so far. Each pack holds one contract's data only.
+the action plans of the year so far. Each pack holds one contract's data only. Every sheet
+prints as the SMG workbooks do (``print_setup``, ``quarterly_layout.finish_sheets``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .pack_sheets import (
     PackContext, write_contract, write_finance, write_flags, write_kpis, write_longer,
     write_records, write_risks,
 )
+from .quarterly_layout import finish_sheets
 from .xlsx_style import WORKBOOK_OPTIONS, Styles
 
 AGENDA_TEMPLATE = "contract_meeting_agenda.html.j2"
@@ -96,6 +98,7 @@ def write_pack(ctx: PackContext, path) -> Path:
             write(wb, ctx)
         if ctx.longer:
             write_longer(wb, ctx)
+        finish_sheets(ctx)  # print areas; each table its own header or none
         wb.set_properties({
             "title": f"{ctx.cid} contract meeting pack {ctx.data.period.label}",
             "subject": f"{ctx.meeting} contract meeting, {ctx.data.period.describe()}",

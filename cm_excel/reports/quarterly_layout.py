@@ -8,7 +8,8 @@ Printing (``print_setup``): a sheet's widths are narrowed to print one page wide
 more; a sheet of one table repeats its title and header on every page; a sheet of several
 tables (``start_sheet(..., tables=True)``) repeats only its title and subtitle, notes each
 table's first row as ``section`` draws it, and ``end_sheet`` keeps each table off the foot
-of a page.
+of a page. The annual workbook and the meeting packs, whose writers draw sheets without
+ending them, end them all at once with ``finish_sheets`` (a context with an ``opened`` list).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .xlsx_style import Styles, page_setup, put, set_widths, wrapped_height, wri
 
 HEADER_ROW = 2  # zero-based: Excel row 3
 TITLE_HEIGHT, SUBTITLE_HEIGHT = 24, 15
+SUBTITLE_SEPARATOR = "  ·  "  # between the parts of a subtitle (period, as-of, marking)
 
 
 @dataclass
@@ -83,7 +85,64 @@ def start_sheet(wb, ctx: SheetContext, name: str, title: str, widths, *, freeze_
                repeat=(0, repeat_to), title=name)
     if freeze_col is not None:
         ws.freeze_panes(HEADER_ROW + 1, freeze_col)
+    opened = getattr(ctx, "opened", None)
+    if opened is not None:  # a workbook ended by ``finish_sheets`` (annual, meeting packs)
+        opened.append(SheetLayout(ws, ctx.widths, ctx.hidden, ctx.starts, ctx.repeat_height,
+                                  tables))
     return ws
+
+
+def _wrap_subtitle(ws, ctx) -> None:
+    """A subtitle longer than the sheet is wide (a pack's service name on its narrow
+    Contract sheet) breaks between its parts (service, period, as-of, marking) across the
+    printed columns rather than being cut at the print area's edge; the repeated rows grow
+    with it."""
+    shown = sum(w for i, w in enumerate(ctx.widths) if i not in ctx.hidden)
+    per_line = max(4, int(shown * 1.15) - 1)  # as xlsx_style.wrapped_lines counts
+    if len(ctx.period_line) <= per_line:
+        return
+    lines: list[str] = []
+    for part in ctx.period_line.split(SUBTITLE_SEPARATOR):
+        if lines and len(lines[-1]) + len(SUBTITLE_SEPARATOR) + len(part) <= per_line:
+            lines[-1] += SUBTITLE_SEPARATOR + part
+        else:
+            lines.append(part)
+    text = "\n".join(lines)
+    height = wrapped_height([(text, shown)])
+    ws.set_row(1, height)
+    ws.merge_range(1, 0, 1, len(ctx.widths) - 1, text,
+                   ctx.st.get(italic=True, font_color="#404040", text_wrap=True))
+    ctx.repeat_height += height - SUBTITLE_HEIGHT
+
+
+@dataclass
+class SheetLayout:
+    """What ``finish_sheets`` needs of a sheet ``start_sheet`` made: its printed widths,
+    folded columns, the first rows of its titled tables (filled in as ``section`` draws
+    them), the height of its repeated rows, and whether it only repeats its title rows."""
+
+    ws: object
+    widths: tuple
+    hidden: tuple
+    starts: list
+    repeat_height: float
+    tables: bool
+
+
+def finish_sheets(ctx) -> None:
+    """End every sheet ``start_sheet`` opened on ``ctx`` (whose ``opened`` list records
+    them) as ``end_sheet`` does, on the sheet's last written row: a sheet that turned out to
+    hold several tables repeats only its title rows; print area and page breaks. For
+    workbooks whose writers draw sheets without ending them (annual, meeting packs)."""
+    for layout in ctx.opened:
+        ctx.widths, ctx.hidden, ctx.starts = layout.widths, layout.hidden, layout.starts
+        ctx.repeat_height = layout.repeat_height
+        _wrap_subtitle(layout.ws, ctx)
+        if layout.starts and not layout.tables:
+            several_tables(layout.ws, ctx)
+        last_row = layout.ws.dim_rowmax if layout.ws.dim_rowmax is not None else HEADER_ROW
+        end_sheet(layout.ws, ctx, last_row)
+    ctx.opened.clear()
 
 
 def several_tables(ws, ctx: SheetContext) -> None:
