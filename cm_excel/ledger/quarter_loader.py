@@ -145,25 +145,33 @@ def _with_computed_costs(register: Register, period: Period, contracts, kpis: li
                          finance: list[FinanceLine], accepted, fin_rows) -> list[KpiResult]:
     """Every contract's cost per victim supported worked out from its returns (VS25), this
     quarter and the previous ones shown beside it."""
+    earlier: dict[str, dict[Period, float]] = {}  # contract → spend of each earlier quarter
+    for (c, p, kind), src in accepted.items():
+        rows = fin_rows.get(src.submission_id, [])
+        if kind == FINANCIAL and p != period and rows \
+                and all(r["quarter_actual"] is not None for r in rows):
+            earlier.setdefault(c, {})[p] = sum(r["quarter_actual"] for r in rows)
+    kpis_by, finance_by = _by_contract(kpis), _by_contract(finance)
     out: list[KpiResult] = []
     for contract in contracts:
         cid = contract.contract_id
-        earlier: dict[Period, float] = {}
-        for (c, p, kind), src in accepted.items():
-            rows = fin_rows.get(src.submission_id, [])
-            if c == cid and kind == FINANCIAL and p != period and rows \
-                    and all(r["quarter_actual"] is not None for r in rows):
-                earlier[p] = sum(r["quarter_actual"] for r in rows)
 
         def thresholds(p: Period, cid=cid):
             sla = next((s for s in register.sla_in_force(cid, p)
                         if s.kpi_code == COST_PER_USER_KPI), None)
             return (sla.target, sla.amber) if sla else (None, None)
 
-        out += with_computed_cost([k for k in kpis if k.contract_id == cid],
-                                  [f for f in finance if f.contract_id == cid],
-                                  earlier_spend=earlier, thresholds=thresholds)
+        out += with_computed_cost(kpis_by.get(cid, []), finance_by.get(cid, []),
+                                  earlier_spend=earlier.get(cid, {}), thresholds=thresholds)
     return out
+
+
+def _by_contract(items) -> dict[str, list]:
+    """``items`` (each with a ``contract_id``) grouped by contract, in their order."""
+    grouped: dict[str, list] = {}
+    for item in items:
+        grouped.setdefault(item.contract_id, []).append(item)
+    return grouped
 
 
 def _get(r: sqlite3.Row, column: str):

@@ -54,7 +54,10 @@ def load_logs(conn: sqlite3.Connection, quarters: list[QuarterData]
 def load_year(conn: sqlite3.Connection, register: Register, fy: int, as_of: date) -> YearData:
     """The year ``fy`` (2026 for 2026-27) as of ``as_of``: see ``portfolio.year.build_year``."""
     quarters = load_year_quarters(conn, register, fy, as_of)
-    previous = load_year_quarters(conn, register, fy - 1, as_of, history=0)
+    # the previous year only when the ledger holds a return of it (year-on-year change)
+    held = conn.execute("SELECT 1 FROM submissions WHERE fy = ? AND status IN "
+                        "('accepted', 'superseded') LIMIT 1", (fy - 1,)).fetchone()
+    previous = load_year_quarters(conn, register, fy - 1, as_of, history=0) if held else None
     risks, improvements = load_logs(conn, quarters)
     return build_year(register, fy, quarters, as_of=as_of, previous=previous, risks=risks,
                       improvements=improvements,
