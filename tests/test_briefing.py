@@ -6,7 +6,8 @@ import pytest
 from openpyxl import load_workbook
 
 import quarter_scenario as qs
-from cm_excel.portfolio.rag import pounds, shorten
+from cm_excel.excel_text import shorten
+from cm_excel.portfolio.rag import pounds
 from cm_excel.reports.briefing import named, plain_name
 from cm_excel.reports.consolidate import consolidate_quarter
 from cm_excel.workspace import Workspace

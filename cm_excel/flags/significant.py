@@ -32,7 +32,8 @@ from .catalogue import BY_CODE
 from .finance import OVER_ISSUE
 from .kpi import consecutive_detail, consecutive_evidence, consecutive_refs, kpi_issue
 from .model import Flag
-from ..portfolio.rag import at_least, day, money, number, percent, pounds, shorten
+from ..excel_text import shorten
+from ..portfolio.rag import at_least, day, money, number, percent, pounds
 
 if TYPE_CHECKING:
     from ..portfolio.quarter import Incident, KpiResult, QuarterData

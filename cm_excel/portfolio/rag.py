@@ -73,17 +73,6 @@ def pounds(value: float | None) -> str:
     return f"{sign}£{abs(value):,.0f}"
 
 
-def shorten(text: str | None, limit: int) -> str:
-    """``text`` on one line, cut at a word boundary with "…" when longer than ``limit``."""
-    words = " ".join(str(text or "").split())
-    if len(words) <= limit:
-        return words
-    cut = words[:limit - 1]
-    if " " in cut and words[limit - 1] != " ":
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.-") + "…"
-
-
 def percent(share: float | None, places: int = 1) -> str:
     if share is None:
         return "blank"

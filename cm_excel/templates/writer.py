@@ -28,7 +28,7 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from ..atomic import atomic_path
-from ..excel_text import CleanWorkbook
+from ..excel_text import CleanWorkbook, shorten
 from ..periods import Period
 from ..register.model import Register, Settings
 from . import contract as tc
@@ -489,7 +489,7 @@ class _Builder:
             return
         message = f"{about}. {spec.message}" if about else spec.message
         if len(message) > 255:  # Excel's limit for an input message
-            message = message[:252].rstrip() + "..."
+            message = shorten(message, 255)  # at a word, with "…"
         opts: dict = {"input_title": spec.title, "input_message": message,
                       "error_title": f"Check {spec.title.lower()}"[:32]}
         p = self.c.period

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..findings import Finding, Level
+from ..excel_text import shorten
 
 E, Q, W = Level.ERROR, Level.QUERY, Level.WARNING
 
@@ -317,10 +318,7 @@ def show(value: Any) -> str:
         if float(value).is_integer():
             return f"{int(value):,}"
         return f"{value:,.4f}".rstrip("0").rstrip(".")
-    text = " ".join(str(value).split())
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"'{text}'"
+    return f"'{shorten(value, 60)}'"  # cut at a word, with "…"
 
 
 def money(value: float | None) -> str:
