@@ -157,7 +157,7 @@ def what_changed(now: QuarterData, now_flags: list[Flag], before: QuarterData,
                 and last.rag in _RATED and last.rag != k.rag):
             changes.append(Change(k.contract_id, KPI_CROSSED, (
                 f"{k.contract_id} {k.kpi_code} {k.name} went from {last.rag} to {k.rag} "
-                f"({kpi_value(last.actual, k.unit)} to {kpi_value(k.actual, k.unit)}).")))
+                f"({_prose(last.actual, k.unit)} to {_prose(k.actual, k.unit)}).")))
     restated: dict[str, int] = {}
     for r in now.restatements:
         restated[r.contract_id] = restated.get(r.contract_id, 0) + 1
@@ -167,6 +167,11 @@ def what_changed(now: QuarterData, now_flags: list[Flag], before: QuarterData,
             "(listed on the Returns sheet).")))
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(changes, key=lambda c: (c.contract_id, order[c.kind], c.text))
+
+
+def _prose(value: float | None, unit: str) -> str:
+    """A KPI value in a sentence: money in whole pounds, the rest as the KPIs sheet has it."""
+    return pounds(value) if unit == "gbp" else kpi_value(value, unit)
 
 
 def _issue_words(issue: Issue) -> str:
