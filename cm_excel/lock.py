@@ -26,27 +26,34 @@ def workspace_lock(workspace: Workspace):
     files races with the next run).
     """
     bookkeeping.ensure_folder(workspace)
-    fh = open(workspace.lock_path, "a+b")
+    with _holding(open(workspace.lock_path, "a+b"), workspace) as fh:
+        try:  # who holds it, for people; not needed for the lock (a full disk is fine)
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()} since "
+                     f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n".encode())
+            fh.flush()
+        except OSError:
+            pass
+        moved = None
+        if (workspace.root / bookkeeping.OLD_LOCK_NAME).exists() or \
+                bookkeeping.old_layout(workspace):
+            with _old_lock(workspace):  # an earlier version's run holds this one
+                moved = bookkeeping.move_old_ledger(workspace)
+        yield moved
+
+
+@contextmanager
+def _holding(fh, workspace: Workspace):
+    """Lock the open file ``fh`` for the duration (WorkspaceError when another run holds
+    it), then unlock and close it."""
     try:
         try:
             _lock(fh)
         except OSError:
             raise _busy(workspace) from None
         try:
-            try:  # who holds it, for people; not needed for the lock (a full disk is fine)
-                fh.seek(0)
-                fh.truncate()
-                fh.write(f"pid {os.getpid()} since "
-                         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n".encode())
-                fh.flush()
-            except OSError:
-                pass
-            moved = None
-            if (workspace.root / bookkeeping.OLD_LOCK_NAME).exists() or \
-                    bookkeeping.old_layout(workspace):
-                with _old_lock(workspace):  # an earlier version's run holds this one
-                    moved = bookkeeping.move_old_ledger(workspace)
-            yield moved
+            yield fh
         finally:
             _unlock(fh)
     finally:
@@ -67,17 +74,8 @@ def _old_lock(workspace: Workspace):
     except FileNotFoundError:
         yield
         return
-    try:
-        try:
-            _lock(fh)
-        except OSError:
-            raise _busy(workspace) from None
-        try:
-            yield
-        finally:
-            _unlock(fh)
-    finally:
-        fh.close()
+    with _holding(fh, workspace):
+        yield
     bookkeeping.remove_old_lock(workspace)
 
 
