@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 import click
@@ -35,7 +36,7 @@ class Context:
         self.as_of = as_of or date.today()
         self.debug = debug
 
-    @property
+    @cached_property  # once per command: options after its name are merged in by then
     def workspace(self) -> Workspace:
         from .bookkeeping import adopt_old_layout
 

@@ -58,10 +58,6 @@ def _cell_key(cell: str):
     return (int(digits) if digits else 0, len(letters), letters)
 
 
-def has_errors(findings) -> bool:
-    return any(f.level is Level.ERROR for f in findings)
-
-
 def outcome(findings) -> str:
     """``rejected`` if any error or unexplained query, else ``accepted``."""
     for f in findings:

@@ -39,7 +39,7 @@ from .intake.safety import check_bytes, load_bounded
 from .ledger import db
 from .ledger.queries import (ACCEPTED, HELD, REJECTED, LedgerHistory, Submission,
                              current_submission, findings_of, next_version, submission_by_sha)
-from .ledger.record import Recorded, record, set_feedback_path
+from .ledger.record import Recorded, forget_rejected, record, set_feedback_path
 from .lock import workspace_lock
 from .periods import Period, has_ended
 from .register.model import Register
@@ -413,15 +413,13 @@ class _Run:
         rows = self.conn.execute(
             "SELECT id, feedback_path, received_at FROM submissions WHERE status = ? AND "
             "contract_id IS NULL AND original_name = ?", (REJECTED, name)).fetchall()
+        if (self.ws.inbox / name).exists():
+            return
         for row in rows:
-            if (self.ws.inbox / name).exists():
-                return
             if row["feedback_path"]:
                 stale = self.ws.root / row["feedback_path"]
                 if in_folder(stale, self.ws.outbox) and stale.is_file():
                     stale.unlink()
-            from .ledger.record import forget_rejected
-
             forget_rejected(self.conn, row["id"])
 
     def one(self, path: Path) -> FileOutcome:

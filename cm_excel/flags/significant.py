@@ -226,7 +226,7 @@ def _finance(data: "QuarterData", contract, share: float, register: str) -> Iter
                      f"{money(total.forecast_outturn)} − annual contract value {money(value)} = "
                      f"{money(excess)} ({threshold})"],
                     [ln.ref("Forecast Outturn") for ln in total.lines], OVER_ISSUE)
-    overspend = total.ytd_actual - total.ytd_budget
+    overspend = total.ytd_variance
     if at_least(overspend, limit):
         yield _flag(contract.contract_id,
                     f"Year-to-date actual {pounds(total.ytd_actual)} is {pounds(overspend)} above "

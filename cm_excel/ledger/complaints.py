@@ -16,7 +16,6 @@ from typing import Any, Iterable, Mapping
 from ..periods import Period
 
 # Ledger statuses whose values were accepted at some point (a superseded return was).
-_ACCEPTED = ("accepted",)
 
 
 def words(text: Any) -> str:

@@ -18,6 +18,7 @@ from ..portfolio.rag import RED, cell_ref, rag
 from ..periods import Period, return_deadline, working_days_between
 from ..register.model import Contract, Register, SlaKpi
 from ..templates.contract import COMPLAINTS, FINANCIAL, KINDS, PERFORMANCE
+from ..portfolio.calendar import register_name_of
 from ..portfolio.quarter import (
     ACCEPTED, HELD, LATE, MISSING, NOT_YET_DUE, REJECTED, ChaseItem, Complaint, FinanceLine,
     HistoryPoint, Incident, KpiResult, QuarterData, Restatement, ReturnStatus, Source,
@@ -50,7 +51,7 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
     """
     conn.row_factory = sqlite3.Row
     settings = register.settings
-    register_name = _file_name(register.path) or "register.xlsx"
+    register_name = register_name_of(register)
     contracts = tuple(register.active_contracts(period))
     ids = {c.contract_id for c in contracts}
     deadline = return_deadline(period, settings.return_deadline_working_days)

@@ -13,11 +13,12 @@ from datetime import date
 
 from ..periods import Period
 from ..portfolio.logs import ImprovementEntry, RiskEntry
+from ..portfolio.calendar import register_name_of
 from ..portfolio.quarter import QuarterData, Source
 from ..portfolio.year import YearData, build_year
 from ..register.model import Register
 from ..templates.contract import PERFORMANCE
-from .quarter_loader import HISTORY_QUARTERS, _file_name, _rows_for, load_quarter
+from .quarter_loader import HISTORY_QUARTERS, _rows_for, load_quarter
 
 
 def load_year_quarters(conn: sqlite3.Connection, register: Register, fy: int, as_of: date,
@@ -36,7 +37,7 @@ def load_logs(conn: sqlite3.Connection, quarters: list[QuarterData]
             if r.kind == PERFORMANCE and r.accepted is not None:
                 accepted[r.accepted.submission_id] = r.accepted
     sources = list(accepted.values())
-    conn.row_factory = sqlite3.Row
+    conn.row_factory = sqlite3.Row  # a caller's own connection may not have it
     risks = [
         RiskEntry(r["contract_id"], Period(r["fy"], r["quarter"]), r["risk"], r["likelihood"],
                   r["impact"], r["mitigation"], r["owner"], r["status"],
@@ -61,7 +62,7 @@ def load_year(conn: sqlite3.Connection, register: Register, fy: int, as_of: date
     risks, improvements = load_logs(conn, quarters)
     return build_year(register, fy, quarters, as_of=as_of, previous=previous, risks=risks,
                       improvements=improvements,
-                      register_name=_file_name(register.path) or "register.xlsx")
+                      register_name=register_name_of(register))
 
 
 __all__ = ["load_year", "load_year_quarters", "load_logs"]

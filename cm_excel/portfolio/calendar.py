@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 
+from .rag import day
 from ..periods import Period, add_working_days, period_of, return_deadline
 from ..register.model import Audit, ChecklistItem, Contract, Dispute, ExitPlan, Register, Settings
 from .quarter import register_row_ref
@@ -214,9 +215,9 @@ def _contract_events(register: Register, contract: Contract, as_of: date,
     live = contract.status in LIVE and end >= as_of
     out: list[CalendarEvent] = []
 
-    def add(day, kind, title, ref, uid, detail="", can_be_overdue=True):
-        out.append(CalendarEvent(day, kind, cid, f"{cid} {title}", ref, uid, detail,
-                                 can_be_overdue and day < as_of))
+    def add(when, kind, title, ref, uid, detail="", can_be_overdue=True):
+        out.append(CalendarEvent(when, kind, cid, f"{cid} {title}", ref, uid, detail,
+                                 can_be_overdue and when < as_of))
 
     if live:
         add(end, CONTRACT_END, f"contract ends ({contract.provider})", contract_ref,
@@ -225,16 +226,16 @@ def _contract_events(register: Register, contract: Contract, as_of: date,
             decided = f"decision recorded: {exit_plan.decision}" if exit_plan else \
                 "no exit decision recorded"
             add(notice_deadline(end, settings), EXIT_NOTICE,
-                f"written notice of plans for contract end due (ends {_day(end)})", exit_ref,
+                f"written notice of plans for contract end due (ends {day(end)})", exit_ref,
                 _uid("exit-notice", cid),
                 f"Strategy 6.0: at least {settings.exit_notice_months} months before the end "
                 f"date; {decided}.")
         if exit_plan is not None:
             step = stp_due(exit_plan, settings)
             if step:
-                kind, day = step
-                add(day, kind, kind, exit_ref, _uid(kind, cid),
-                    f"Notice of {exit_plan.decision} given {_day(exit_plan.notice_date)}.")
+                kind, when = step
+                add(when, kind, kind, exit_ref, _uid(kind, cid),
+                    f"Notice of {exit_plan.decision} given {day(exit_plan.notice_date)}.")
     _review_events(contract, exit_plan, end, as_of, live, exit_ref, add)
     if live:
         _audit_events(register, contract, as_of, name, add)
@@ -274,8 +275,8 @@ def _audit_events(register, contract, as_of, name, add) -> None:
         held = [a for a in audits if a.date <= as_of]
         ref = register_row_ref(name, "Audits", held[-1].row) if held else \
             register_row_ref(name, "Contracts", contract.row)
-        since = f"last audit {_day(held[-1].date)}" if held else \
-            f"no audit since the start on {_day(contract.start_date)}"
+        since = f"last audit {day(held[-1].date)}" if held else \
+            f"no audit since the start on {day(contract.start_date)}"
         add(due, AUDIT_DUE, "audit due", ref, _uid("audit-due", cid),
             f"Strategy 3.1: at least one audit every {settings.audit_interval_months} "
             f"months; {since}.")
@@ -292,7 +293,7 @@ def _dispute_events(register, cid, as_of, name, add) -> None:
             add(due, DISPUTE_MEETING, "formal dispute meeting due", ref,
                 _uid("dispute-meeting", cid, d.opened),
                 f"Strategy 5.2: within {settings.dispute_meeting_working_days} working days of "
-                f"the written notice of {_day(d.written_notice)}.")
+                f"the written notice of {day(d.written_notice)}.")
         if d.action_plan_due is not None and not d.outcome:
             add(d.action_plan_due, ACTION_PLAN, "dispute action plan to be completed", ref,
                 _uid("action-plan", cid, d.opened), d.summary or "")
@@ -325,7 +326,7 @@ def _quarter_events(register: Register, as_of: date, horizon: date,
                 deadline, RETURN_DEADLINE, "", f"Quarterly returns due for {period.label}",
                 register_row_ref(name, "Settings", None), _uid("returns", period.label),
                 f"{settings.return_deadline_working_days} working days after "
-                f"{_day(period.end)}; {len(active)} contracts, two returns each."))
+                f"{day(period.end)}; {len(active)} contracts, two returns each."))
         meeting = contract_meeting_due(period, settings)
         if as_of <= meeting <= horizon:
             for contract in active:
@@ -342,10 +343,6 @@ def _quarter_events(register: Register, as_of: date, horizon: date,
                     + "."))
         period = period.shift(1)
     return out
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
 
 
 __all__ = [

@@ -11,17 +11,14 @@ from __future__ import annotations
 from datetime import date
 
 from ..periods import Period, has_ended
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
+from .rag import day
 
 
 def provisional_note(period: Period, as_of: date, deadline: date) -> str | None:
     """``Provisional: returns are due by 29 Jan 2027 ...``; None when the deadline has passed."""
     if as_of > deadline:
         return None
-    note = f"Provisional: returns are due by {_day(deadline)}"
+    note = f"Provisional: returns are due by {day(deadline)}"
     if not has_ended(period, as_of):
-        note += f"; the quarter has not ended yet (it ends {_day(period.end)})"
+        note += f"; the quarter has not ended yet (it ends {day(period.end)})"
     return note + "."

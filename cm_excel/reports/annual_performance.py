@@ -101,7 +101,6 @@ KPI_HEADERS = ("Contract ID", "KPI Code", "KPI", "Annual Aggregation", "Q1", "Q2
                "Year", "Year Target", "Year RAG", "Quarters Behind The Year", "Trend In Year",
                "Quarter RAGs", "Year Numerator", "Year Denominator", "Previous Year",
                "Previous Year Quarters", "Change On Previous Year", "Sources")
-KPI_YEAR_COL = KPI_HEADERS.index("Year")
 
 
 def write_kpis(wb, ctx: AnnualContext) -> None:

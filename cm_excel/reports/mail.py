@@ -32,6 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..atomic import write_bytes_atomic
 from ..periods import Period
+from ..portfolio.rag import day
 from ..register.model import Contract, Register
 from ..resources import office_file
 from ..status import ReturnStatus, status
@@ -166,8 +167,8 @@ class _Writer:
         pdf = book.with_suffix(".pdf")
         attachments = [book] + ([pdf] if pdf.is_file() else [])
         context = self._context(None)
-        subject = _subject(_render("mail_smg.txt.j2", context, self.ws.root))
-        text = _body(_render("mail_smg.txt.j2", context, self.ws.root))
+        rendered = _render("mail_smg.txt.j2", context, self.ws.root)
+        subject, text = _subject(rendered), _body(rendered)
         html = cover.read_text(encoding="utf-8")
         to = tuple(a for a in [self.settings.smg_email] if a)
         self._write("smg", "", subject, text, attachments, to=to, cc=(), html=html)
@@ -184,11 +185,11 @@ class _Writer:
         p = self.period
         return {
             "contract": contract, "period": p.label, "quarter": p.q_label,
-            "period_dates": f"{_day(p.start)} to {_day(p.end)}",
-            "fy": p.fy_label, "as_of": _day(self.as_of), "office": self.settings.office_name,
+            "period_dates": f"{day(p.start)} to {day(p.end)}",
+            "fy": p.fy_label, "as_of": day(self.as_of), "office": self.settings.office_name,
             "contact": person(contract.provider_contract_manager) if contract else "",
             "lead_officer": person(contract.lead_officer) if contract else "",
-            "day": _day, "kind_words": {"performance": "performance return",
+            "day": day, "kind_words": {"performance": "performance return",
                                         "financial": "financial return"},
             "kinds": KINDS,
         }
@@ -273,8 +274,3 @@ def _settle(msg: EmailMessage, seed: str) -> None:
             part.set_boundary(f"=_cm-excel_{digest[:16]}_{i}")
     body = hashlib.sha256(msg.as_bytes(policy=_RFC5322)).hexdigest()
     msg["Message-ID"] = f"<{body[:32]}@cm-excel.invalid>"
-
-
-def _day(value: date | None) -> str:
-    """One date style everywhere: ``1 Dec 2026``."""
-    return f"{value.day} {value:%b %Y}" if value else ""

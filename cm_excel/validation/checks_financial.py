@@ -139,8 +139,7 @@ def _say_unchecked(ctx: Context, unchecked: list[tuple[Cell, str]]) -> None:
     that)."""
     if not unchecked:
         return
-    started = getattr(ctx.history, "year_started", None)
-    if started is not None and not started(ctx.period):
+    if not ctx.history.year_started(ctx.period):
         return
     cell, line = unchecked[0]
     what = line if len(unchecked) == 1 else f"{len(unchecked)} budget lines (from {line})"

@@ -130,10 +130,7 @@ def _late(ctx: Context, table: str, record: dict[str, Any], col: Col, cell: Cell
 
 def reported_before(ctx: Context, record: dict[str, Any]) -> bool | None:
     """Whether an accepted earlier return reported this complaint; None when unknown."""
-    ask = getattr(ctx.history, "complaint_reported", None)
-    if ask is None:
-        return None
-    return ask(ctx.contract.contract_id, ctx.period, record)
+    return ctx.history.complaint_reported(ctx.contract.contract_id, ctx.period, record)
 
 
 def _record(ctx: Context, table: TableRead, row: dict[str, Cell],
