@@ -188,19 +188,14 @@ def _start_worker(register, ledger_path: str | None, max_bytes: int,
 
 
 def _check(task: tuple[Path, datetime | None]) -> Prechecked:
-    import hashlib
-
-    from .intake.safety import load_bounded
-    from .pipeline import _check_loaded, _sha_or_blank
+    from .pipeline import check_one  # the same check as one by one, surprises included
 
     path, received_at = task
-    data, refusal = load_bounded(path, max_bytes=_state["max_bytes"])
-    sha = hashlib.sha256(data).hexdigest() if data is not None else _sha_or_blank(path)
     history = _Asking(_state["history"])
-    result = _check_loaded(path, data, refusal, sha, _state["register"], history,
-                           max_bytes=_state["max_bytes"], received_at=received_at)
-    return Prechecked(path, sha, received_at, _portable(result, _state["keep_cells"]),
-                      frozenset(history.asked))
+    result = check_one(path, _state["register"], history, max_bytes=_state["max_bytes"],
+                       received_at=received_at)
+    return Prechecked(path, result.sha256, received_at,
+                      _portable(result, _state["keep_cells"]), frozenset(history.asked))
 
 
 def check_files(tasks: list[tuple[Path, datetime | None]], register, *,

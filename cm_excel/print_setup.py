@@ -148,7 +148,7 @@ def fold_columns(ws, columns, widths) -> None:
         else:
             runs.append([col])
     for run in runs:
-        first, last = run[0], run[-1]
+        last = run[-1]
         for col in run:
             ws.set_column(col, col, widths[col], None, {"level": 1, "hidden": True})
         if last + 1 < len(widths):

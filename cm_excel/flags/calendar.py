@@ -25,7 +25,6 @@ from .catalogue import BY_CODE
 from .model import AMBER, INFORMAL, NORMAL, RED, Flag
 
 if TYPE_CHECKING:
-    from ..portfolio.quarter import QuarterData
     from ..register.model import Contract, Register
 
 

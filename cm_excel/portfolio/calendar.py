@@ -22,7 +22,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from .rag import day
 from ..periods import Period, add_working_days, period_of, return_deadline
-from ..register.model import Audit, ChecklistItem, Contract, Dispute, ExitPlan, Register, Settings
+from ..register.model import Audit, Contract, Dispute, ExitPlan, Register, Settings
 from .quarter import register_row_ref
 
 # Event kinds, in the order they sort on one day.

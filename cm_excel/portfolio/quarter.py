@@ -352,11 +352,11 @@ class QuarterData:
     register: Register | None = field(default=None, compare=False, repr=False)
 
     def disputes_of(self, contract_id: str) -> list[Dispute]:
-        return [d for d in self.disputes if d.contract_id == contract_id]
+        return list(self._by_contract("disputes").get(contract_id, ()))
 
     def previous_return_of(self, contract_id: str, kind: str) -> ReturnStatus | None:
-        return next((r for r in self.previous_returns
-                     if r.contract_id == contract_id and r.kind == kind), None)
+        return next((r for r in self._by_contract("previous_returns").get(contract_id, ())
+                     if r.kind == kind), None)
 
     def contract(self, contract_id: str) -> Contract:
         return self._by_contract("contracts")[contract_id][0]

@@ -19,7 +19,7 @@ from ..periods import Period, fy_label
 from ..register.model import Audit, Contract, Dispute, ExitPlan, Register, Settings
 from .logs import ImprovementEntry, RiskEntry
 from .quarter import ACCEPTED, LATE, NOT_YET_DUE, Complaint, Incident, QuarterData
-from .rag import HIGHER, INFO, LOWER, at_most, rag
+from .rag import HIGHER, LOWER, at_most, rag
 from .rollup import LATEST, SUM, finance_year, kpi_frame, year_values
 from .year_records import (
     AuditDue, ComplaintSummary, IncidentSummary, ReturnCompliance, audits_due, complaint_summary,

@@ -22,7 +22,6 @@ from ..workspace import Workspace
 from .briefing import Briefing, brief
 from .cover import cover_name, write_cover
 from ..portfolio.provisional import provisional_note
-from ..portfolio.quarter import QuarterData
 from ..portfolio.rag import day
 from ..ledger.quarter_loader import load_quarter
 from .quarterly import workbook_name, write_quarterly
@@ -121,11 +120,6 @@ def snapshot(workspace: Workspace, read: Callable[[sqlite3.Connection], object])
                 conn.rollback()
 
 
-def load(workspace: Workspace, register: Register, period: Period, as_of: date) -> QuarterData:
-    """The quarter's facts, read in one transaction (a consistent snapshot)."""
-    return snapshot(workspace, lambda conn: load_quarter(conn, register, period, as_of))
-
-
 def consolidate_quarter(workspace: Workspace, register: Register, period: Period, *,
                         as_of: date, progress: Callable[..., None] | None = None
                         ) -> ConsolidationResult:
@@ -148,10 +142,12 @@ def _consolidate_locked(workspace: Workspace, register: Register, period: Period
                         as_of: date, say: Callable[[str], None]) -> ConsolidationResult:
     settings = register.settings
     say(f"Consolidating {period.describe()} as of {day(as_of)}")
-    data = load(workspace, register, period, as_of)
+    # the quarter, and the one before for "what changed", from one consistent snapshot
+    data, before = snapshot(workspace, lambda conn: (
+        load_quarter(conn, register, period, as_of),
+        load_quarter(conn, register, period.previous(), as_of)))
     flags = compute_flags(data)
     overview = contract_overview(data, flags)
-    before = load(workspace, register, period.previous(), as_of)  # for "what changed"
     briefing = brief(data, flags, before, compute_flags(before))
     say(f"{len(data.contracts)} active contracts, {len(flags)} flags")
 

@@ -10,7 +10,6 @@ is always a string cell.
 from __future__ import annotations
 
 import io
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -23,7 +22,7 @@ from ..periods import fy_label
 from ..portfolio.tidy import COLUMNS, tidy_frame
 from ..register.model import Register
 from ..workspace import Workspace
-from .consolidate import open_ledger
+from .consolidate import snapshot
 from .xlsx_style import WORKBOOK_OPTIONS, put
 
 FORMULA_START = ("=", "+", "-", "@")
@@ -91,8 +90,8 @@ def export_year(workspace: Workspace, register: Register, fy: int, *, as_of: dat
     label = fy_label(fy)
     if progress:
         progress("export.stage", text=f"Exporting the values of {label}")
-    with closing(open_ledger(workspace)) as conn:
-        quarters = load_year_quarters(conn, register, fy, as_of, history=0)
+    quarters = snapshot(workspace,
+                        lambda conn: load_year_quarters(conn, register, fy, as_of, history=0))
     frame = tidy_frame(quarters)
     folder = workspace.outbox / "export"
     folder.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,6 @@ prints as the SMG workbooks do (``print_setup``, ``quarterly_layout.finish_sheet
 
 from __future__ import annotations
 
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -29,7 +28,7 @@ from ..register.model import Register
 from ..workspace import Workspace
 from .annual_cover import render_template
 from .annual_run import calendar_for
-from .consolidate import open_ledger
+from .consolidate import snapshot
 from .pack_sheets import (
     PackContext, write_contract, write_finance, write_flags, write_kpis, write_longer,
     write_records, write_risks,
@@ -140,9 +139,11 @@ def write_packs(workspace: Workspace, register: Register, period: Period, *, as_
 
     if progress:
         progress("packs.stage", text=f"Meeting packs for {period.describe()}")
-    with closing(open_ledger(workspace)) as conn:
+    def read(conn):
         quarters = load_year_quarters(conn, register, period.fy, as_of)[:period.quarter]
-        risks, improvements = load_logs(conn, quarters)
+        return quarters, load_logs(conn, quarters)
+
+    quarters, (risks, improvements) = snapshot(workspace, read)
     data = quarters[-1]
     so_far = {q.period for q in quarters}
     year = build_year(register, period.fy, quarters, as_of=as_of)

@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 
 from xlsxwriter.utility import xl_col_to_name
 
-from ..excel_text import CleanWorkbook, CleanWorksheet  # noqa: F401  (the writers' workbook)
+from ..excel_text import CleanWorkbook  # noqa: F401  (the writers' workbook)
 
 FONT = "Arial"  # metric-compatible fonts exist wherever LibreOffice runs (Liberation Sans)
 FONT_SIZE = 10
