@@ -12,10 +12,10 @@ from ..portfolio.rag import day
 from ..portfolio.rollup import LATEST, MEAN, RATIO, SUM
 from ..portfolio.year_records import category_of
 from .annual_layout import AnnualContext
+from .quarterly_calendar import DUE, OVERDUE
 from .quarterly_layout import HEADER_ROW, header, start_sheet, titled_rows, write_rows
 from .xlsx_style import DATE, INTEGER, MONEY, PERCENT, as_date, put
 
-OVERDUE, DUE = "Overdue", "Due"
 FLAG_HEADERS = ("Quarter", "Contract ID", "Flag", "Severity", "Detail", "Evidence",
                 "Recommended Action")
 CALENDAR_HEADERS = ("Date", "Status", "Contract ID", "Event", "Detail", "Register Row")

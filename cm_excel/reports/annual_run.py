@@ -21,9 +21,9 @@ from .annual import annual_workbook_name, write_annual
 from .annual_cover import annual_cover_name, write_annual_cover
 from .annual_layout import AnnualContext, YearFlag
 from .consolidate import snapshot
+from .quarterly_calendar import CALENDAR_MONTHS
 from .xlsx_style import Styles
 
-CALENDAR_MONTHS = 12
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from ..portfolio.rag import day
 from ..portfolio.year import YearData, trend_word
 from ..register.model import Contract, Dispute, Settings
 from .annual_records import calendar_row
+from .quarterly_calendar import OVERDUE
 from .quarterly_layout import HEADER_ROW, header, start_sheet, titled_rows, write_rows
 from .quarterly_performance import kpi_rag_word
 from .xlsx_style import DATE, INTEGER, MONEY, PERCENT, SIGNED_PERCENT, UNIT_FORMATS, Styles, as_date, put
@@ -230,7 +231,7 @@ def write_flags(wb, ctx: PackContext) -> None:
                 ("Event", "Date", "Detail", "Register Row", "Status"),
                 [(e[3], e[0], e[4], e[5], e[1]) for e in events],
                 (wrap, st.cell(DATE), wrap, wrap,
-                 lambda v: st.rag("Red") if v == "Overdue" else st.plain_word()),
+                 lambda v: st.rag("Red") if v == OVERDUE else st.plain_word()),
                 "Nothing is overdue or falls due in the twelve months ahead.")
 
 
