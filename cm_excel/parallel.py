@@ -31,7 +31,8 @@ from datetime import datetime
 from pathlib import Path
 
 MIN_FILES = 16  # below this, starting worker processes costs more than it saves
-AHEAD_PER_WORKER = 8  # files handed out ahead of the one being consumed (bounds memory)
+BATCH = 4  # files a worker checks per task: a task's round trip costs about a file's check
+AHEAD_PER_WORKER = 4  # batches handed out ahead of the one being consumed (bounds memory)
 ENV = "CM_EXCEL_WORKERS"
 
 _workers: int | None = None
@@ -187,6 +188,10 @@ def _start_worker(register, ledger_path: str | None, max_bytes: int,
                   keep_cells=keep_cells)
 
 
+def _check_batch(tasks: list[tuple[Path, datetime | None]]) -> list[Prechecked]:
+    return [_check(task) for task in tasks]
+
+
 def _check(task: tuple[Path, datetime | None]) -> Prechecked:
     from .pipeline import check_one  # the same check as one by one, surprises included
 
@@ -213,8 +218,11 @@ def check_files(tasks: list[tuple[Path, datetime | None]], register, *,
         yield _check(tasks[0])
     finally:
         _state.clear()  # the calling process keeps no ledger connection of a worker's
-    yield from ordered_map(_check, tasks[1:], workers=workers, initializer=_start_worker,
-                           initargs=args)
+    batches = [tasks[i:i + BATCH] for i in range(1, len(tasks), BATCH)]
+    done = ordered_map(_check_batch, batches, workers=workers, initializer=_start_worker,
+                       initargs=args)
+    for batch, checked in zip(batches, done):
+        yield from checked if checked is not None else [None] * len(batch)
 
 
 class Prechecks:

@@ -174,7 +174,7 @@ def _check_loaded(path: Path, data: bytes | None, refusal, sha: str, register: R
 
     if data is None:
         return refused(refusal.findings(name))
-    verdict = check_bytes(data, max_bytes=max_bytes)
+    verdict = check_bytes(data, max_bytes=max_bytes, sha256=sha)
     if not verdict.ok:
         return refused(verdict.findings(name))
     try:

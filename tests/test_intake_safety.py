@@ -302,6 +302,42 @@ def test_hostile_xml_is_refused_by_the_parser_too():
     assert exc.value.code == "OPEN_XML_HOSTILE"
 
 
+@pytest.mark.parametrize("data, plain", [
+    (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<r/>', True),
+    (b"\xef\xbb\xbf<?xml version='1.0' encoding='utf-8'?><r/>", True),
+    (b"<r/>", True),
+    (b'<?xml version="1.0"?><r/>', True),
+    (b'<?xml version="1.0"?><!DOCTYPE r><r/>', False),
+    (b'<?xml version="1.0" encoding="cp037"?><r/>', False),  # "<!DOCTYPE" is other bytes
+    (b'<?xml version="1.0" encoding="ISO-8859-1"?><r/>', False),
+    ("<r/>".encode("utf-16"), False),
+    (b'<?xml version="1.0"' + b" " * 400 + b'encoding="cp037"?><r/>', False),
+])
+def test_only_utf8_parts_without_a_dtd_take_the_fast_parser(data, plain):
+    """The C parser is used only where no entity can be declared: UTF-8 or ASCII bytes
+    holding no DTD; everything else goes through defusedxml."""
+    from cm_excel.intake.package import _plain
+    assert _plain(data) is plain
+
+
+def test_both_parsers_read_a_part_alike(good):
+    import defusedxml.ElementTree as SafeET
+    from cm_excel.intake.package import parse_xml
+    with zipfile.ZipFile(good) as zf:
+        for name in (WORKBOOK_XML, "[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+            data = zf.read(name)
+            fast, safe = parse_xml(data, name), SafeET.fromstring(data)
+            assert [(e.tag, e.attrib, e.text) for e in fast.iter()] == \
+                [(e.tag, e.attrib, e.text) for e in safe.iter()]
+
+
+def test_ebcdic_part_declaring_entities_is_not_parsed(good, tmp_path):
+    body = '<!DOCTYPE r [<!ENTITY a "aaaa">]><workbook>&a;</workbook>'.encode("cp037")
+    p = rezip(good, tmp_path / "ebcdic.xlsx",
+              change={WORKBOOK_XML: b'<?xml version="1.0" encoding="cp037"?>' + body})
+    assert not check_file(p).ok
+
+
 def test_cells_spread_over_a_huge_sheet(tmp_path):
     """Two values, at A1 and XFD1048576: python-calamine would try to allocate 17 billion
     cells and abort the process. The file is tiny; it is refused before calamine sees it."""

@@ -38,11 +38,16 @@ def name_claims(name: str, contract_ids: Iterable[str]) -> NameClaims:
     stem = PurePath(name).stem
     folded = stem.casefold()
     spans: list[tuple[int, int, str]] = []
-    # a substring test first: with a register of a thousand contracts, compiling a pattern
-    # for each ID on every file would cost seconds a file
-    for cid in (c for c in contract_ids if c.casefold() in folded):
-        pattern = r"(?<![A-Za-z0-9])" + re.escape(cid) + r"(?![A-Za-z0-9])"
-        spans += [(m.start(), m.end(), cid) for m in re.finditer(pattern, stem, re.IGNORECASE)]
+    # plain substring searches: a pattern per ID, with a register of a thousand contracts,
+    # would be compiled again for every file
+    for cid in contract_ids:
+        key = cid.casefold()
+        start = folded.find(key) if key else -1
+        while start >= 0:
+            end = start + len(key)
+            if not _alnum_at(folded, start - 1) and not _alnum_at(folded, end):
+                spans.append((start, end, cid))
+            start = folded.find(key, start + 1)
     ids = frozenset(cid for start, end, cid in spans
                     if not any(s <= start and end <= e and (e - s) > (end - start)
                                for s, e, _ in spans))
@@ -50,3 +55,9 @@ def name_claims(name: str, contract_ids: Iterable[str]) -> NameClaims:
                     if int(m.group(2)) == (int(m.group(1)) + 1) % 100)
     quarters = frozenset(int(m.group(1)) for m in _QUARTER.finditer(stem))
     return NameClaims(ids, quarters, fys)
+
+
+def _alnum_at(text: str, i: int) -> bool:
+    """True when ``text[i]`` exists and is an ASCII letter or digit (an ID's neighbour
+    that would make it part of a longer token)."""
+    return 0 <= i < len(text) and text[i].isascii() and text[i].isalnum()

@@ -167,9 +167,11 @@ def load_bounded(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_BYTES
         return None, _refused("OPEN_UNAVAILABLE", detail=exc.strerror or type(exc).__name__)
 
 
-def check_bytes(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SafetyVerdict:
-    """``check_file`` for bytes already read (the reader then reads these same bytes)."""
-    size, digest = len(data), hashlib.sha256(data).hexdigest()
+def check_bytes(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                sha256: str | None = None) -> SafetyVerdict:
+    """``check_file`` for bytes already read (the reader then reads these same bytes);
+    ``sha256`` is their digest when the caller has computed it already."""
+    size, digest = len(data), sha256 or hashlib.sha256(data).hexdigest()
     if size > max_bytes:  # the file grew between stat and read
         return _refused("OPEN_TOO_LARGE", nbytes=size, digest=digest,
                         file_size=_mb(size), limit=_mb(max_bytes))
