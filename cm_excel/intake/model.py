@@ -53,6 +53,7 @@ class ReturnWorkbook:
     tables: dict[str, TableRead]  # table name → TableRead (absent if not found)
     date1904: bool = False
     notes: list[str] = field(default_factory=list)  # reader remarks (e.g. table found by header)
+    long_text_possible: bool = True  # False when no part is big enough to hold such a cell
     # Every worksheet's values with coordinates (intake.sheet_values), read on first call:
     # what a feedback workbook re-creates. None for a workbook built in code without it.
     sheet_values: Callable[[], Any] | None = field(default=None, repr=False, compare=False)

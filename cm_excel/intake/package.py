@@ -78,6 +78,9 @@ class Package:
     defined_names: dict[str, str] = field(default_factory=dict)  # global names → formula text
     tables: list[TableDef] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Bytes of the package's largest part once inflated, when the safety gate has measured
+    # them: no cell can hold more characters than the part it comes from has bytes.
+    largest_part: int | None = None
 
     @property
     def sheet_names(self) -> list[str]:

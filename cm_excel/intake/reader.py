@@ -37,6 +37,7 @@ from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ..errors import CmExcelError
+from ..excel_text import CELL_LIMIT
 from ..templates.contract import (CONTRACT_FIELDS, CONTRACT_SHEET, KINDS, META_KEYS, META_SHEET,
                                   SIGN_OFF_FIELDS, SIGN_OFF_NAMES, TABLES, TableContract)
 from ..findings import Finding, Level
@@ -124,7 +125,8 @@ def read_return_bytes(data: bytes, *, path: str, name: str | None = None,
         sha256=sha256 or hashlib.sha256(data).hexdigest(),
         size=len(data), sheet_names=pkg.sheet_names, metadata=metadata,
         contract_fields=contract_fields, sign_off=sign_off, tables=tables,
-        date1904=pkg.date1904, notes=notes, sheet_values=sheet_values)
+        date1904=pkg.date1904, notes=notes, sheet_values=sheet_values,
+        long_text_possible=pkg.largest_part is None or pkg.largest_part > CELL_LIMIT)
 
 
 # --- the package and its sheets --------------------------------------------------------------

@@ -486,9 +486,11 @@ def _structure(pkg: _Package, book: Package) -> Package | None:
     """The structure for the reader, from parts already inflated and checked; None when
     it cannot be read (the reader reads it again and says what is damaged)."""
     try:
-        return read_structure(pkg.structure_part, book)
+        structure = read_structure(pkg.structure_part, book)
     except (PackageError, _Refuse):
         return None
+    structure.largest_part = max((i.file_size for i in pkg.infos), default=0)  # as inflated
+    return structure
 
 
 def _check_shared_strings(data: bytes) -> None:

@@ -14,8 +14,8 @@ from .checks_common import Context
 
 def check_text_length(ctx: Context) -> None:
     """TEXT_TOO_LONG (query) for each cell of the return holding over 32,767 characters."""
-    if ctx.wb.sheet_values is None:
-        return
+    if ctx.wb.sheet_values is None or not ctx.wb.long_text_possible:
+        return  # not read, or no part of the file has room for such a cell
     for grid in ctx.wb.sheet_values().sheets:
         for row, col, length in grid.long_texts:
             ctx.add("TEXT_TOO_LONG", sheet=grid.name, cell=xl_rowcol_to_cell(row, col),
