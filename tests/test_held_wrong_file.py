@@ -37,6 +37,26 @@ def test_what_a_file_name_claims(name, ids, quarters, fys):
         (ids, quarters, fys)
 
 
+def test_claimed_ids_are_those_standing_as_tokens_whatever_the_register_looks_like():
+    """The look-up by runs of letters and digits finds exactly what a search for each ID
+    between non-alphanumerics finds, IDs with odd ends included."""
+    import random
+    import re
+
+    ids = ("VS-001", "VS-001-B", "vs_7", "A1", "ÄB-2", "-X9", "Y9.", "ref 12")
+    parts = ["VS-001", "vs-001-b", "VS_7", "a1", "äb-2", "-x9", "y9.", "Ref 12", "Q3", "_",
+             " ", "-", "2026-27", "x", "VS-0011", "ΑΒ"]
+    rng = random.Random(11)
+    for _ in range(500):
+        name = "".join(rng.choice(parts) for _ in range(rng.randint(1, 6))) + ".xlsx"
+        stem = name[:-5]
+        spans = [(m.start(), m.end(), cid) for cid in ids for m in re.finditer(
+            r"(?<![A-Za-z0-9])" + re.escape(cid) + r"(?![A-Za-z0-9])", stem, re.IGNORECASE)]
+        want = {cid for a, b, cid in spans
+                if not any(s <= a and b <= e and (e - s) > (b - a) for s, e, _ in spans)}
+        assert set(name_claims(name, ids).contract_ids) == want, name
+
+
 def _codes(ws, sha):
     conn = db.connect(ws.ledger_path)
     try:

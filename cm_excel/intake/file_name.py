@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePath
 
 _QUARTER = re.compile(r"(?<![A-Za-z0-9])Q([1-4])(?![0-9])", re.IGNORECASE)
+_RUN = re.compile(r"[A-Za-z0-9]+")
 _FY = re.compile(r"(?<![0-9])((?:19|20)\d\d)\s*[-_/]\s*(\d\d)(?![0-9])")
 
 
@@ -37,12 +39,20 @@ def name_claims(name: str, contract_ids: Iterable[str]) -> NameClaims:
     """
     stem = PurePath(name).stem
     folded = stem.casefold()
+    by_key, odd = _index(tuple(contract_ids))
     spans: list[tuple[int, int, str]] = []
-    # plain substring searches: a pattern per ID, with a register of a thousand contracts,
-    # would be compiled again for every file
-    for cid in contract_ids:
+    # An ID stands between two non-alphanumerics, so it starts where a run of letters and
+    # digits starts and ends where one ends: the name's few such substrings are looked up,
+    # whatever the size of the register.
+    runs = [(m.start(), m.end()) for m in _RUN.finditer(folded)]
+    for i, (start, _end) in enumerate(runs):
+        for _start, end in runs[i:]:
+            cid = by_key.get(folded[start:end])
+            if cid is not None:
+                spans.append((start, end, cid))
+    for cid in odd:  # IDs that begin or end with another character: searched for
         key = cid.casefold()
-        start = folded.find(key) if key else -1
+        start = folded.find(key)
         while start >= 0:
             end = start + len(key)
             if not _alnum_at(folded, start - 1) and not _alnum_at(folded, end):
@@ -61,3 +71,17 @@ def _alnum_at(text: str, i: int) -> bool:
     """True when ``text[i]`` exists and is an ASCII letter or digit (an ID's neighbour
     that would make it part of a longer token)."""
     return 0 <= i < len(text) and text[i].isascii() and text[i].isalnum()
+
+
+@lru_cache(maxsize=4)
+def _index(contract_ids: tuple[str, ...]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The register's IDs by their folded spelling, and those not between letters or digits
+    at both ends (kept apart: the look-up by runs cannot find them)."""
+    by_key, odd = {}, []
+    for cid in contract_ids:
+        key = cid.casefold()
+        if key and _alnum_at(key, 0) and _alnum_at(key, len(key) - 1):
+            by_key.setdefault(key, cid)
+        elif key:
+            odd.append(cid)
+    return by_key, tuple(odd)
