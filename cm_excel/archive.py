@@ -2,8 +2,9 @@
 
 ``archive/<FY>/<Q>/<Contract ID>/<contract>_<kind>_v<version>_<sha256[:12]>.xlsx``
 
-A copy is written to a temporary name in the target folder, flushed and fsynced, read back
-and its sha256 checked, and only then given its real name. Nothing already in the archive
+A copy is written to a temporary name in the target folder, flushed and fsynced (by a
+worker process while files are checked, or here), read back and its sha256 checked, and
+only then given its real name. Nothing already in the archive
 is ever modified or deleted: a target that exists with the same bytes is simply reused, and
 one with different bytes is an error. An inbox file is removed only after the archive copy
 has been verified against it (:func:`remove_archived`).
@@ -71,50 +72,78 @@ def relative_to_workspace(workspace: Workspace, path: Path) -> str:
 
 
 def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
-                 sha256: str) -> ArchivedCopy:
+                 sha256: str, staged: Path | None = None) -> ArchivedCopy:
     """Copy ``source`` to ``target`` in the archive, verified against ``sha256``.
+
+    ``staged`` is a temporary copy of the same bytes already written and fsynced in the
+    target's folder (``stage_copy``, by a worker process): it is verified and given the
+    target's name instead of writing the bytes again; it never outlives this call.
 
     Raises SourceChanged when ``source`` no longer has that sha256 (nothing is written),
     ArchiveError when ``target`` exists with other bytes or the copy does not verify.
     """
     target = Path(target)
+    if staged is not None and Path(staged).parent != target.parent:
+        _discard(staged)
+        staged = None
     if target.exists():
+        _discard(staged)
         if sha256_file(target) == sha256:
             return ArchivedCopy(target, relative_to_workspace(workspace, target), sha256, False)
         raise ArchiveError(f"{target}: already in the archive with different contents; "
                            "the archive is never overwritten")
-    data = Path(source).read_bytes()
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise SourceChanged(f"{source}: the file changed while it was being read")
     try:
-        return _copy_verified(workspace, data, source, target, sha256)
+        if staged is None:
+            data = Path(source).read_bytes()
+            if hashlib.sha256(data).hexdigest() != sha256:
+                raise SourceChanged(f"{source}: the file changed while it was being read")
+            staged = stage_copy(target.parent, data, target.stem)
+        return _publish_verified(workspace, Path(staged), source, target, sha256)
     except OSError as exc:  # a full disk, a read-only folder: say where, and what to do
         if exc.errno not in _ENVIRONMENT:
             raise
         raise ArchiveError(f"{target}: cannot be written to the archive: {why(exc)}") from exc
+    finally:
+        _discard(staged)
 
 
-def _copy_verified(workspace: Workspace, data: bytes, source, target: Path,
-                   sha256: str) -> ArchivedCopy:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".partial", dir=target.parent)
+def stage_copy(folder: Path, data: bytes, stem: str) -> Path:
+    """``data`` written to a temporary file in ``folder`` (created if need be), flushed and
+    fsynced. Its name is one ``atomic.remove_leftovers`` removes if a run stops here."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".partial", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        crashpoint("archive.partial_written")
-        try:  # mkstemp makes the file private (0600); keep the inbox file's permissions
-            shutil.copymode(source, tmp)
-        except OSError:
-            pass
-        if sha256_file(tmp) != sha256:
-            raise ArchiveError(f"{target}: the archive copy did not verify (disk problem?)")
-        _publish(Path(tmp), target, sha256)
-        crashpoint("archive.published")
-    finally:
-        if os.path.exists(tmp):
+    except BaseException:
+        _discard(tmp)
+        raise
+    return Path(tmp)
+
+
+def _discard(tmp: str | os.PathLike | None) -> None:
+    if tmp is not None:
+        try:
             os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
+def _publish_verified(workspace: Workspace, tmp: Path, source, target: Path,
+                      sha256: str) -> ArchivedCopy:
+    """Give the staged copy ``tmp`` its name once it verifies; fsync the folder."""
+    crashpoint("archive.partial_written")
+    try:  # mkstemp makes the file private (0600); keep the inbox file's permissions
+        shutil.copymode(source, tmp)
+    except OSError:
+        pass
+    if sha256_file(tmp) != sha256:
+        raise ArchiveError(f"{target}: the archive copy did not verify (disk problem?)")
+    _publish(tmp, target, sha256)
+    crashpoint("archive.published")
+    _discard(tmp)
     fsync_dir(target.parent)
     return ArchivedCopy(target, relative_to_workspace(workspace, target), sha256, True)
 

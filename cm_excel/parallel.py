@@ -2,10 +2,12 @@
 
 Opening a return safely, reading it and validating it is pure computation on one file, so
 ``validate`` and ``ingest`` hand that part to a pool of worker processes when there are
-enough files to pay for starting one (``MIN_FILES``). Everything that writes stays in the
-one calling process and in the same order as before: the archive, the ledger (one writer),
-feedback, removal from the inbox. Results are consumed in input order, so output and ledger
-are the same whatever the number of workers.
+enough files to pay for starting one (``MIN_FILES``). For ``ingest`` a worker also writes an
+acceptable file's bytes, fsynced, under a temporary name in its archive folder (the slow
+part of archiving). Everything else that writes stays in the one calling process and in the
+same order as before: naming the archive copy, the ledger (one writer), feedback, removal
+from the inbox. Results are consumed in input order, so output, archive and ledger are the
+same whatever the number of workers.
 
 Validation asks the ledger about earlier quarters (``History``). A worker reads the ledger
 read-only and remembers what it asked; ``ingest`` re-checks a file itself when this run
@@ -19,6 +21,7 @@ If a worker dies, the files it had not finished are checked in the calling proce
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -118,6 +121,7 @@ class Prechecked:
     received_at: datetime | None
     result: object  # ValidationResult
     asked: frozenset
+    staged: Path | None = None  # the accepted file's bytes, fsynced in its archive folder
 
 
 YEAR, COMPLAINTS = "year started", "complaints reported"  # keys of wider questions
@@ -176,7 +180,7 @@ def _portable(result, keep_cells: bool):
 
 
 def _start_worker(register, ledger_path: str | None, max_bytes: int,
-                  keep_cells: bool = False) -> None:
+                  keep_cells: bool = False, stage_in: str | None = None) -> None:
     from .ledger import db
     from .ledger.queries import LedgerHistory
     from .validation.result import NoHistory
@@ -185,7 +189,7 @@ def _start_worker(register, ledger_path: str | None, max_bytes: int,
     if ledger_path and Path(ledger_path).is_file():
         history = LedgerHistory(db.connect(ledger_path, readonly=True))
     _state.update(register=register, history=history, max_bytes=max_bytes,
-                  keep_cells=keep_cells)
+                  keep_cells=keep_cells, stage_in=stage_in)
 
 
 def _check_batch(tasks: list[tuple[Path, datetime | None]]) -> list[Prechecked]:
@@ -199,20 +203,46 @@ def _check(task: tuple[Path, datetime | None]) -> Prechecked:
     history = _Asking(_state["history"])
     result = check_one(path, _state["register"], history, max_bytes=_state["max_bytes"],
                        received_at=received_at)
+    staged = _stage(path, result) if _state["stage_in"] else None
     return Prechecked(path, result.sha256, received_at,
-                      _portable(result, _state["keep_cells"]), frozenset(history.asked))
+                      _portable(result, _state["keep_cells"]), frozenset(history.asked), staged)
+
+
+def _stage(path: Path, result) -> Path | None:
+    """For ``ingest``: an acceptable file's bytes written and fsynced in its archive folder
+    under a temporary name, so the one process that records only has to name it (see
+    ``archive.archive_copy``). None when not acceptable, or when anything goes wrong: the
+    recording process then copies the file itself, and says what went wrong."""
+    from .archive import stage_copy
+    from .workspace import Workspace
+
+    if result.status != "accepted" or not result.sha256:
+        return None
+    try:
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != result.sha256:
+            return None
+        folder = Workspace(Path(_state["stage_in"])).archive_dir(result.period,
+                                                                 result.contract_id)
+        return stage_copy(folder, data, f"{result.contract_id}_{result.kind}_{result.sha256[:12]}")
+    except (OSError, ValueError):
+        return None
 
 
 def check_files(tasks: list[tuple[Path, datetime | None]], register, *,
                 ledger_path: Path | None, max_bytes: int, workers: int,
-                keep_cells: bool = False) -> Iterator[Prechecked | None]:
+                keep_cells: bool = False, stage_in: Path | None = None
+                ) -> Iterator[Prechecked | None]:
     """Each (path, received time) checked in a worker, in order (None where it was not).
     ``keep_cells``: results that will get feedback keep the return's cell values.
+    ``stage_in``: the workspace whose archive folders get a staged copy of each acceptable
+    file (``Prechecked.staged``; whoever takes the result removes it if unused).
 
     The first file is checked here, before the workers start: what it loads on first use
     (bank holidays, lazily imported modules) is then shared by every worker, not redone.
     """
-    args = (register, str(ledger_path) if ledger_path else None, max_bytes, keep_cells)
+    args = (register, str(ledger_path) if ledger_path else None, max_bytes, keep_cells,
+            str(stage_in) if stage_in else None)
     _start_worker(*args)
     try:
         yield _check(tasks[0])
@@ -227,25 +257,47 @@ def check_files(tasks: list[tuple[Path, datetime | None]], register, *,
 
 class Prechecks:
     """``ingest``'s view of the files being checked ahead: ``take(path)`` gives the worker's
-    check of that file, in the order the files were handed out, or None."""
+    check of that file, in the order the files were handed out, or None. ``staged(path)``
+    then gives the archive copy the worker staged for it, if any."""
 
     def __init__(self, results: Iterator[Prechecked | None] | None = None, last: Path | None = None):
         self._results = results
         self._last = last  # taking this path's result ends the pool
         self.recorded: set = set()  # (contract, period, kind) recorded by this run
+        self._staged: dict[Path, Path] = {}
+        self.pooled = results is not None
 
     def take(self, path: Path, sha256: str, received_at: datetime | None):
         """The worker's result for these bytes, or None when the caller must check the file
         itself: not checked, other bytes or received time, or its history changed since."""
         if self._results is None:
             return None
-        found = next((d for d in self._results if d is not None and d.path == path), None)
+        found = None
+        for done in self._results:
+            if done is not None and done.path == path:
+                found = done
+                break
+            if done is not None:  # a file the caller did not take (a duplicate)
+                _discard(done.staged)
         if path == self._last:
             self.close()
-        if found is None or found.sha256 != sha256 or found.received_at != received_at \
-                or found.asked & self.recorded:
+        if found is None:
             return None
+        if found.sha256 != sha256 or found.received_at != received_at \
+                or found.asked & self.recorded:
+            _discard(found.staged)
+            return None
+        if found.staged is not None:
+            self._staged[path] = found.staged
         return found.result
+
+    def staged(self, path: Path) -> Path | None:
+        """The staged archive copy of ``path``'s bytes; the caller now owns it."""
+        return self._staged.pop(path, None)
+
+    def release(self, path: Path) -> None:
+        """Remove the staged copy of ``path`` if the caller did not use it."""
+        _discard(self._staged.pop(path, None))
 
     def note_recorded(self, result) -> None:
         if result.contract_id and result.period and result.kind:
@@ -254,17 +306,32 @@ class Prechecks:
                                   (COMPLAINTS, result.contract_id)})
 
     def close(self) -> None:
+        """End the pool (waiting for the files in hand). Copies staged for files nobody
+        took are temporary files the caller removes with ``atomic.remove_leftovers``."""
         if self._results is not None and hasattr(self._results, "close"):
             self._results.close()
         self._results = None
+        for staged in self._staged.values():
+            _discard(staged)
+        self._staged.clear()
+
+
+def _discard(path: Path | None) -> None:
+    if path is not None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass  # a temporary file: the next run's leftover sweep removes it
 
 
 def ingest_prechecks(paths: list[Path], received: Callable[[Path], datetime | None], register,
-                     *, ledger_path: Path, max_bytes: int) -> Prechecks:
-    """Start checking the inbox files ahead of ``ingest`` when there are enough of them."""
+                     *, ledger_path: Path, max_bytes: int, workspace_root: Path) -> Prechecks:
+    """Start checking the inbox files ahead of ``ingest`` when there are enough of them;
+    the workers also stage each acceptable file's archive copy (``Prechecks.staged``)."""
     workers = workers_for(len(paths))
     if workers <= 1:
         return Prechecks()
     tasks = [(p, received(p)) for p in paths]
     return Prechecks(check_files(tasks, register, ledger_path=ledger_path, max_bytes=max_bytes,
-                                 workers=workers, keep_cells=True), last=paths[-1])
+                                 workers=workers, keep_cells=True, stage_in=workspace_root),
+                     last=paths[-1])

@@ -311,11 +311,11 @@ def ingest(workspace: Workspace, register: Register, *, now: datetime | None = N
                           key=lambda i: (_mtime(i.path) or now, i.name))
         progress("ingest.start", files=len(items))
         conn = db.connect(workspace.ledger_path)
+        run = _Run(workspace, register, conn, now)
         try:
-            run = _Run(workspace, register, conn, now)
             run.prechecks = parallel.ingest_prechecks(
                 [i.path for i in readable], _mtime, register, ledger_path=workspace.ledger_path,
-                max_bytes=run.max_bytes)
+                max_bytes=run.max_bytes, workspace_root=workspace.root)
             total = len(items)
             for index, item in enumerate(skipped + readable, start=1):
                 progress("ingest.file", name=item.name, index=index, total=total)
@@ -332,7 +332,11 @@ def ingest(workspace: Workspace, register: Register, *, now: datetime | None = N
                 raise
             raise failure from exc
         finally:
+            pooled = run.prechecks.pooled
+            run.prechecks.close()
             conn.close()
+            if pooled:  # archive copies the workers staged for files nobody took
+                remove_leftovers(workspace.archive)
     progress("ingest.done", report=report)
     return report
 
@@ -423,6 +427,12 @@ class _Run:
             forget_rejected(self.conn, row["id"])
 
     def one(self, path: Path) -> FileOutcome:
+        try:
+            return self._one(path)
+        finally:
+            self.prechecks.release(path)  # a staged archive copy this file did not use
+
+    def _one(self, path: Path) -> FileOutcome:
         received_at = _mtime(path)
         if received_at is None:
             return FileOutcome(path.name, path, Outcome.SKIPPED,
@@ -464,7 +474,8 @@ class _Run:
         target = archive.archive_target(self.ws, result.period, result.contract_id, result.kind,
                                         version, result.sha256)
         try:
-            copy = archive.archive_copy(self.ws, path, target, result.sha256)
+            copy = archive.archive_copy(self.ws, path, target, result.sha256,
+                                        staged=self.prechecks.staged(path))
         except archive.SourceChanged:
             return FileOutcome(path.name, path, Outcome.SKIPPED, received_at=received_at,
                                note="skipped: the file changed while it was being read; "

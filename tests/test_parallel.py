@@ -105,6 +105,27 @@ def test_ingest_with_workers_matches_one_by_one(returns, workers, tmp_path):
     feedback = {n: _files(runs[n][0].outbox) for n in (1, 2)}
     assert feedback[2] == feedback[1]  # the same feedback workbooks, byte for byte
     assert not any((runs[2][0].root / "inbox").glob("*.xlsx"))  # all accepted and archived
+    # The workers staged the archive copies; the archive is the same, with nothing left over.
+    assert _files(runs[2][0].archive) == _files(runs[1][0].archive)
+    assert len(_files(runs[2][0].archive)) == N
+
+
+def test_a_staged_copy_nobody_takes_is_not_left_in_the_archive(returns, workers, tmp_path):
+    """The last file is the same bytes as the first under another name: a worker stages
+    its archive copy, the run finds it a duplicate and never takes it."""
+    import os
+
+    register = read_register(returns.register)
+    workers(2)
+    ws = _workspace(tmp_path / "w", returns.register, returns.files)
+    copy = ws.inbox / "zz copy of the first return.xlsx"
+    shutil.copyfile(returns.files[0], copy)
+    newest = max(p.stat().st_mtime for p in returns.files) + 60
+    os.utime(copy, (newest, newest))
+    report = ingest(ws, register, now=NOW)
+    assert [f.outcome.name for f in report.files].count("DUPLICATE") == 1
+    archived = _files(ws.archive)
+    assert len(archived) == N and not [p for p in archived if "/." in "/" + p]
 
 
 def test_history_recorded_in_the_same_run_is_used(returns, workers, tmp_path):
