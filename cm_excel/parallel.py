@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sqlite3
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -218,14 +219,19 @@ def _stage(path: Path, result) -> Path | None:
 
     if result.status != "accepted" or not result.sha256:
         return None
+    conn = getattr(_state["history"], "conn", None)
     try:
+        if conn is not None and conn.execute(  # bytes the ledger has: a duplicate
+                "SELECT 1 FROM submissions WHERE sha256 = ? AND status != 'rejected'",
+                (result.sha256,)).fetchone():
+            return None
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != result.sha256:
             return None
         folder = Workspace(Path(_state["stage_in"])).archive_dir(result.period,
                                                                  result.contract_id)
         return stage_copy(folder, data, f"{result.contract_id}_{result.kind}_{result.sha256[:12]}")
-    except (OSError, ValueError):
+    except (OSError, ValueError, sqlite3.Error):
         return None
 
 
