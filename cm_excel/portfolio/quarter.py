@@ -374,6 +374,10 @@ class QuarterData:
     def incidents_of(self, contract_id: str) -> list[Incident]:
         return list(self._by_contract("incidents").get(contract_id, ()))
 
+    def returns_of(self, contract_id: str) -> list[ReturnStatus]:
+        """The contract's returns of the quarter (none when it is not active in it)."""
+        return list(self._by_contract("returns").get(contract_id, ()))
+
     def return_of(self, contract_id: str, kind: str) -> ReturnStatus:
         return next(r for r in self._by_contract("returns")[contract_id] if r.kind == kind)
 
