@@ -69,9 +69,10 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
     kpi_rows = _group(_rows_for(conn, "kpi_values", accepted.values()))
     used: dict[int, set[str]] = {}
     kpis = []
+    gaps: dict[HistoryPoint, HistoryPoint] = {}
     for contract in contracts:
         kpis += _kpi_results(register, register_name, contract, period, history, accepted,
-                             kpi_rows, used)
+                             kpi_rows, used, gaps)
 
     fin_rows = _group(_rows_for(conn, "financial_lines", accepted.values()))
     finance = []
@@ -283,7 +284,10 @@ def _actual(r: sqlite3.Row | None) -> float | None:
 
 
 def _kpi_results(register: Register, register_name: str, contract: Contract, period: Period,
-                 history: int, accepted, kpi_rows, used) -> list[KpiResult]:
+                 history: int, accepted, kpi_rows, used,
+                 gaps: dict[HistoryPoint, HistoryPoint]) -> list[KpiResult]:
+    """The contract's KPI results; ``gaps`` keeps one of each equal history gap, shared by
+    every KPI of the quarter (a national quarter has hundreds of thousands of them)."""
     cid = contract.contract_id
     # the history quarters, oldest first: (period, the SLA rows in force by KPI, returned)
     hist = []
@@ -319,10 +323,10 @@ def _kpi_results(register: Register, register_name: str, contract: Contract, per
                 used.setdefault(hsrc.submission_id, set()).add("Trend")
             hsla = slas.get(code)
             ht, ha = _thresholds(hsla, hrow)
-            if hrow is None:
-                points.append(HistoryPoint(p, hact, rag(hact, ht, ha, direction), None,
-                                           target=ht, returned=returned,
-                                           mandatory=bool(hsla and hsla.mandatory)))
+            if hrow is None:  # a gap: the same value for most KPIs, kept once
+                gap = HistoryPoint(p, None, None, None, target=ht, returned=returned,
+                                   mandatory=bool(hsla and hsla.mandatory))
+                points.append(gaps.setdefault(gap, gap))
                 continue
             points.append(HistoryPoint(
                 p, hact, rag(hact, ht, ha, direction), hsrc.ref(hrow["sheet"], hrow["cell"]),

@@ -37,7 +37,7 @@ IMPROVING, WORSENING, STEADY, UP, DOWN = "Improving", "Worsening", "Steady", "Up
 STEADY_SHARE = 0.01  # a change within 1% of the earlier value is "Steady"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuarterPoint:
     """One KPI's value in one quarter of the year, or a gap (``value`` None, ``gap`` says why)."""
 
@@ -52,7 +52,7 @@ class QuarterPoint:
     gap: str | None = None  # NO_RETURN / NOT_REPORTED / NOT_YET when value is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class YearKpi:
     contract_id: str
     kpi_code: str
