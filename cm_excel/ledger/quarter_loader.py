@@ -43,11 +43,14 @@ def _file_name(path: str | None) -> str:
 
 
 def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, as_of: date,
-                 *, history: int = HISTORY_QUARTERS) -> QuarterData:
+                 *, history: int = HISTORY_QUARTERS,
+                 known: dict[int, Source] | None = None) -> QuarterData:
     """Read ``period``'s facts for the register's active contracts from the ledger.
 
     ``history`` previous quarters are read for trends; returns already in the ledger count
-    whatever ``as_of`` is (as-of only decides whether a deadline has passed).
+    whatever ``as_of`` is (as-of only decides whether a deadline has passed). ``known``
+    (submission id → Source), shared by the quarters read from one snapshot, makes each
+    submission one Source however many of them it appears in.
     """
     conn.row_factory = sqlite3.Row
     settings = register.settings
@@ -61,7 +64,9 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         "SELECT * FROM submissions WHERE contract_id IS NOT NULL AND fy IS NOT NULL "
         "AND quarter IS NOT NULL AND (fy * 4 + quarter - 1) BETWEEN ? AND ? "
         "ORDER BY id", (first.index, period.index)).fetchall()
-    sources = [_source(r) for r in rows if r["contract_id"] in ids and r["kind"] in KINDS]
+    known = {} if known is None else known
+    sources = [known.get(r["id"]) or known.setdefault(r["id"], _source(r))
+               for r in rows if r["contract_id"] in ids and r["kind"] in KINDS]
     by_id = {s.submission_id: s for s in sources}
     current = [s for s in sources if s.period == period]
     accepted = _accepted_by_key(s for s in sources if s.status == "accepted")

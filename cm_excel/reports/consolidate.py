@@ -143,9 +143,10 @@ def _consolidate_locked(workspace: Workspace, register: Register, period: Period
     settings = register.settings
     say(f"Consolidating {period.describe()} as of {day(as_of)}")
     # the quarter, and the one before for "what changed", from one consistent snapshot
+    known: dict = {}  # one Source per submission in both quarters
     data, before = snapshot(workspace, lambda conn: (
-        load_quarter(conn, register, period, as_of),
-        load_quarter(conn, register, period.previous(), as_of)))
+        load_quarter(conn, register, period, as_of, known=known),
+        load_quarter(conn, register, period.previous(), as_of, known=known)))
     flags = compute_flags(data)
     overview = contract_overview(data, flags)
     briefing = brief(data, flags, before, compute_flags(before))
