@@ -8,7 +8,7 @@ Targets come from the register in force in each quarter, never from what a retur
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -43,14 +43,12 @@ def _file_name(path: str | None) -> str:
 
 
 def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, as_of: date,
-                 *, history: int = HISTORY_QUARTERS,
-                 known: dict[int, Source] | None = None) -> QuarterData:
+                 *, history: int = HISTORY_QUARTERS, shared: Shared | None = None) -> QuarterData:
     """Read ``period``'s facts for the register's active contracts from the ledger.
 
     ``history`` previous quarters are read for trends; returns already in the ledger count
-    whatever ``as_of`` is (as-of only decides whether a deadline has passed). ``known``
-    (submission id → Source), shared by the quarters read from one snapshot, makes each
-    submission one Source however many of them it appears in.
+    whatever ``as_of`` is (as-of only decides whether a deadline has passed). Quarters
+    read from one snapshot may pass the same ``shared`` (see ``Shared``).
     """
     conn.row_factory = sqlite3.Row
     settings = register.settings
@@ -64,7 +62,8 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         "SELECT * FROM submissions WHERE contract_id IS NOT NULL AND fy IS NOT NULL "
         "AND quarter IS NOT NULL AND (fy * 4 + quarter - 1) BETWEEN ? AND ? "
         "ORDER BY id", (first.index, period.index)).fetchall()
-    known = {} if known is None else known
+    shared = Shared() if shared is None else shared
+    known = shared.sources
     sources = [known.get(r["id"]) or known.setdefault(r["id"], _source(r))
                for r in rows if r["contract_id"] in ids and r["kind"] in KINDS]
     by_id = {s.submission_id: s for s in sources}
@@ -74,10 +73,9 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
     kpi_rows = _group(_rows_for(conn, "kpi_values", accepted.values()))
     used: dict[int, set[str]] = {}
     kpis = []
-    gaps: dict[HistoryPoint, HistoryPoint] = {}
     for contract in contracts:
         kpis += _kpi_results(register, register_name, contract, period, history, accepted,
-                             kpi_rows, used, gaps)
+                             kpi_rows, used, shared)
 
     fin_rows = _group(_rows_for(conn, "financial_lines", accepted.values()))
     finance = []
@@ -152,6 +150,18 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         previous_returns=tuple(previous_returns), previous_in_ledger=previous_in_ledger,
         register=register,
     )
+
+
+@dataclass
+class Shared:
+    """What the quarters read from one snapshot (a consolidation's quarter and the one
+    before, a year's four) have in common, made once: a Source per submission, and a KPI's
+    history point per contract, KPI and quarter (it depends on that quarter's return and
+    SLA only, not on the quarter being read). Equal history gaps are one object."""
+
+    sources: dict[int, Source] = field(default_factory=dict)
+    points: dict[tuple[str, str, Period], HistoryPoint] = field(default_factory=dict)
+    gaps: dict[HistoryPoint, HistoryPoint] = field(default_factory=dict)
 
 
 def _with_computed_costs(register: Register, period: Period, contracts, kpis: list[KpiResult],
@@ -289,10 +299,9 @@ def _actual(r: sqlite3.Row | None) -> float | None:
 
 
 def _kpi_results(register: Register, register_name: str, contract: Contract, period: Period,
-                 history: int, accepted, kpi_rows, used,
-                 gaps: dict[HistoryPoint, HistoryPoint]) -> list[KpiResult]:
-    """The contract's KPI results; ``gaps`` keeps one of each equal history gap, shared by
-    every KPI of the quarter (a national quarter has hundreds of thousands of them)."""
+                 history: int, accepted, kpi_rows, used, shared: Shared) -> list[KpiResult]:
+    """The contract's KPI results, each with its history: the points of earlier quarters
+    are taken from ``shared`` when another quarter of the snapshot has made them."""
     cid = contract.contract_id
     # the history quarters, oldest first: (period, the SLA rows in force by KPI, returned)
     hist = []
@@ -326,17 +335,24 @@ def _kpi_results(register: Register, register_name: str, contract: Contract, per
             hact = _actual(hrow)
             if hsrc is not None and hact is not None:
                 used.setdefault(hsrc.submission_id, set()).add("Trend")
+            made = shared.points.get((cid, code, p))
+            if made is not None:
+                points.append(made)
+                continue
             hsla = slas.get(code)
             ht, ha = _thresholds(hsla, hrow)
             if hrow is None:  # a gap: the same value for most KPIs, kept once
-                gap = HistoryPoint(p, None, None, None, target=ht, returned=returned,
-                                   mandatory=bool(hsla and hsla.mandatory))
-                points.append(gaps.setdefault(gap, gap))
-                continue
-            points.append(HistoryPoint(
-                p, hact, rag(hact, ht, ha, direction), hsrc.ref(hrow["sheet"], hrow["cell"]),
-                target=ht, numerator=hrow["numerator"], denominator=hrow["denominator"],
-                returned=returned, mandatory=bool(hsla and hsla.mandatory)))
+                point = HistoryPoint(p, None, None, None, target=ht, returned=returned,
+                                     mandatory=bool(hsla and hsla.mandatory))
+                point = shared.gaps.setdefault(point, point)
+            else:
+                point = HistoryPoint(
+                    p, hact, rag(hact, ht, ha, direction),
+                    hsrc.ref(hrow["sheet"], hrow["cell"]), target=ht,
+                    numerator=hrow["numerator"], denominator=hrow["denominator"],
+                    returned=returned, mandatory=bool(hsla and hsla.mandatory))
+            shared.points[(cid, code, p)] = point
+            points.append(point)
         run = 0
         if this_rag == RED:
             run = 1
@@ -447,4 +463,4 @@ def _restatements(conn, current: list[Source], by_id: dict[int, Source]) -> list
     return out
 
 
-__all__ = ["HISTORY_QUARTERS", "load_quarter", "parse_received"]
+__all__ = ["HISTORY_QUARTERS", "Shared", "load_quarter", "parse_received"]
