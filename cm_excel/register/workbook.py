@@ -245,6 +245,18 @@ class Grid:
         return cells[column - 1] if column <= len(cells) else None
 
 
+class _OpenpyxlGrid(Grid):
+    """A worksheet as openpyxl read it, asked cell by cell (only the cells the reader asks
+    for: a sheet's used range can be far larger than its table)."""
+
+    def __init__(self, ws, tables: list[TableBox]):
+        super().__init__([], tables, ws.max_row, ws.max_column)
+        self._ws = ws
+
+    def cell(self, row: int, column: int):
+        return self._ws.cell(row, column).value
+
+
 class RegisterBook:
     """The worksheets of a register workbook by name, in workbook order."""
 
@@ -267,8 +279,7 @@ def _openpyxl_book(workbook) -> RegisterBook:
             min_col, min_row, max_col, max_row = range_boundaries(t.ref)
             tables.append(TableBox(t.name, min_row, min_col, max_row, max_col,
                                    bool(t.totalsRowCount)))
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        return Grid(rows, tables, ws.max_row, ws.max_column)
+        return _OpenpyxlGrid(ws, tables)
 
     return RegisterBook([n for n in workbook.sheetnames if isinstance(workbook[n], Worksheet)],
                         load)
@@ -276,6 +287,7 @@ def _openpyxl_book(workbook) -> RegisterBook:
 
 _ERROR_CELL = (b't="e"', b"t='e'")  # a cell showing an error: calamine gives it as ""
 _EXACT_INT = 2**53
+_MAX_GRID_CELLS = 5_000_000  # a national register is about 200,000 cells
 
 
 class _LeaveToOpenpyxl(Exception):
@@ -325,7 +337,10 @@ def _calamine_book(data: bytes) -> RegisterBook | None:
             return None
         grids = {}
         for sheet in worksheets:
-            rows = book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+            cells = book.get_sheet_by_name(sheet.name)
+            if cells.total_height * cells.total_width > _MAX_GRID_CELLS:
+                return None  # a stray far-away cell: not worth a grid from A1
+            rows = cells.to_python(skip_empty_area=False)
             tables = [TableBox(t.name, t.first_row + 1, t.first_col + 1, t.last_row + 1,
                                t.last_col + 1, bool(t.totals_rows))
                       for t in pkg.tables if t.sheet == sheet.name]
