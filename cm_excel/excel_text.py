@@ -43,6 +43,8 @@ def cut_to_cell(text: str, limit: int = CELL_LIMIT) -> str:
 
 def cell_text(text: object) -> str:
     """Text ready for a workbook cell: cleaned, then cut to Excel's limit."""
+    if type(text) is str and len(text) <= CELL_LIMIT and text.isprintable():
+        return text  # nothing to clean or cut (most cells): no regular expression run
     return cut_to_cell(clean_text(text))
 
 
