@@ -55,6 +55,12 @@ class CleanWorksheet(Worksheet):
     def _write_string(self, row, col, string, cell_format=None):
         return super()._write_string(row, col, cell_text(string), cell_format)
 
+    def _assemble_xml_file(self):
+        super()._assemble_xml_file()
+        # The cells are in the sheet's XML now and nothing reads them again: let them go
+        # before the next sheet is assembled (a national workbook has half a million).
+        self.table.clear()
+
 
 class CleanWorkbook(Workbook):
     """An xlsxwriter Workbook whose worksheets are CleanWorksheets."""
