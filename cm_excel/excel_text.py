@@ -43,6 +43,8 @@ def cut_to_cell(text: str, limit: int = CELL_LIMIT) -> str:
 
 def cell_text(text: object) -> str:
     """Text ready for a workbook cell: cleaned, then cut to Excel's limit."""
+    if type(text) is str and len(text) <= CELL_LIMIT and text.isprintable():
+        return text  # nothing to clean or cut (most cells): no regular expression run
     return cut_to_cell(clean_text(text))
 
 
@@ -52,6 +54,12 @@ class CleanWorksheet(Worksheet):
 
     def _write_string(self, row, col, string, cell_format=None):
         return super()._write_string(row, col, cell_text(string), cell_format)
+
+    def _assemble_xml_file(self):
+        super()._assemble_xml_file()
+        # The cells are in the sheet's XML now and nothing reads them again: let them go
+        # before the next sheet is assembled (a national workbook has half a million).
+        self.table.clear()
 
 
 class CleanWorkbook(Workbook):

@@ -226,6 +226,7 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+@lru_cache(maxsize=4096)  # asked for every return of a national quarter, with few distinct dates
 def add_working_days(day: date, n: int) -> date:
     """The date ``n`` working days after ``day`` (``day`` itself not counted)."""
     if n < 0:
@@ -238,6 +239,7 @@ def add_working_days(day: date, n: int) -> date:
     return current
 
 
+@lru_cache(maxsize=4096)
 def working_days_between(start: date, end: date) -> int:
     """Working days after ``start`` up to and including ``end`` (0 if end <= start)."""
     count, current = 0, start

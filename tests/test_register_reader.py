@@ -673,3 +673,45 @@ def test_new_settings_have_defaults_and_can_be_set(book):
     register = read_register(book.save())
     assert (register.settings.stp_window_days, register.settings.checklist_warning_days,
             register.settings.contract_meeting_working_days) == (35, 65, 20)
+
+
+# --- the fast reader (python-calamine) and openpyxl agree -----------------------------------
+
+
+def _drop_table(book: Book, sheet: str) -> None:
+    ws = book.wb[sheet]
+    for name in list(ws.tables):
+        del ws.tables[name]
+
+
+@pytest.mark.parametrize("edit", ["none", "junk", "dropped_table", "renamed_header",
+                                  "row_below_table", "typed_text", "error_cell"])
+def test_calamine_and_openpyxl_read_the_same_register(book, edit):
+    """Every command reads the register with python-calamine; what it finds (records and
+    problems, with their cells and messages) is what openpyxl finds in the same file."""
+    contracts = "Contracts"
+    r = book.row(contracts, contract_id="VS-003")
+    if edit == "junk":
+        # (not 1e308: openpyxl reads it in a date cell as #VALUE!, calamine as the number)
+        junk = [-3, datetime(1900, 1, 1), "  ", "ö€£%", 0.5, "Q9", 12.0, True, 2.5, 1e9]
+        for spec in schema.SHEETS:
+            for i, column in enumerate(spec.columns):
+                book.set(spec.name, 2, column.field, junk[i % len(junk)])
+    elif edit == "dropped_table":
+        _drop_table(book, "SLA KPIs")
+    elif edit == "renamed_header":
+        book.rename_header(contracts, "provider", "  PROVIDER ")
+    elif edit == "row_below_table":
+        book.append(contracts, {"contract_id": "VS-099"}, copy_of=r, grow_table=False)
+    elif edit == "typed_text":
+        book.set(contracts, r, "annual_value", "£1,234.50")
+        book.set(contracts, r, "start_date", "01/04/2026")
+        book.set(contracts, r, "end_date", 46000)
+    elif edit == "error_cell":
+        book.set(contracts, r, "provider", "#DIV/0!")
+    path = book.save()
+    fast, slow = check_register(path), check_register(path, fast=False)
+    assert [p.line() for p in fast[1]] == [p.line() for p in slow[1]]
+    assert fast[0] == slow[0]
+    if edit == "none":
+        assert fast[1] == [] and fast[0].contracts

@@ -41,6 +41,20 @@ def match(record: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]]):
     return None
 
 
+def accepted_by_contract(conn: sqlite3.Connection) -> dict[str, list[sqlite3.Row]]:
+    """Every complaint row of an accepted performance return, by contract, oldest quarter
+    first (as ``accepted_complaints`` gives them): read once for a whole quarter rather than
+    twice per complaint."""
+    grouped: dict[str, list[sqlite3.Row]] = {}
+    for r in conn.execute(
+            "SELECT c.*, s.original_name, s.archive_path FROM complaints c"
+            " JOIN submissions s ON s.id = c.submission_id"
+            " WHERE s.status = 'accepted' AND s.kind = 'performance'"
+            " ORDER BY c.contract_id, c.fy, c.quarter, c.row").fetchall():
+        grouped.setdefault(r["contract_id"], []).append(r)
+    return grouped
+
+
 def accepted_complaints(conn: sqlite3.Connection, contract_id: str, *,
                         before: Period | None = None,
                         after: Period | None = None) -> list[sqlite3.Row]:

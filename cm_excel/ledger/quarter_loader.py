@@ -8,7 +8,7 @@ Targets come from the register in force in each quarter, never from what a retur
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -43,11 +43,12 @@ def _file_name(path: str | None) -> str:
 
 
 def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, as_of: date,
-                 *, history: int = HISTORY_QUARTERS) -> QuarterData:
+                 *, history: int = HISTORY_QUARTERS, shared: Shared | None = None) -> QuarterData:
     """Read ``period``'s facts for the register's active contracts from the ledger.
 
     ``history`` previous quarters are read for trends; returns already in the ledger count
-    whatever ``as_of`` is (as-of only decides whether a deadline has passed).
+    whatever ``as_of`` is (as-of only decides whether a deadline has passed). Quarters
+    read from one snapshot may pass the same ``shared`` (see ``Shared``).
     """
     conn.row_factory = sqlite3.Row
     settings = register.settings
@@ -61,7 +62,10 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         "SELECT * FROM submissions WHERE contract_id IS NOT NULL AND fy IS NOT NULL "
         "AND quarter IS NOT NULL AND (fy * 4 + quarter - 1) BETWEEN ? AND ? "
         "ORDER BY id", (first.index, period.index)).fetchall()
-    sources = [_source(r) for r in rows if r["contract_id"] in ids and r["kind"] in KINDS]
+    shared = Shared() if shared is None else shared
+    known = shared.sources
+    sources = [known.get(r["id"]) or known.setdefault(r["id"], _source(r))
+               for r in rows if r["contract_id"] in ids and r["kind"] in KINDS]
     by_id = {s.submission_id: s for s in sources}
     current = [s for s in sources if s.period == period]
     accepted = _accepted_by_key(s for s in sources if s.status == "accepted")
@@ -71,7 +75,7 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
     kpis = []
     for contract in contracts:
         kpis += _kpi_results(register, register_name, contract, period, history, accepted,
-                             kpi_rows, used)
+                             kpi_rows, used, shared)
 
     fin_rows = _group(_rows_for(conn, "financial_lines", accepted.values()))
     finance = []
@@ -88,9 +92,11 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
                  r["reputational_risk"], r["action_taken"], by_id[r["submission_id"]],
                  r["sheet"], r["row"], category=_get(r, "category"))
         for r in _rows_for(conn, "incidents", perf_now, order="contract_id, row")]
-    complaints = [
-        _complaint(conn, r, by_id[r["submission_id"]], period)
-        for r in _rows_for(conn, "complaints", perf_now, order="contract_id, row")]
+    complaint_rows = _rows_for(conn, "complaints", perf_now, order="contract_id, row")
+    reported = complaints.accepted_by_contract(conn) if complaint_rows else {}
+    complaint_list = [
+        _complaint(r, by_id[r["submission_id"]], period, reported.get(r["contract_id"], []))
+        for r in complaint_rows]
 
     by_return: dict[tuple[str, str], list[Source]] = {}  # grouped once: linear in returns
     for s in current:
@@ -103,10 +109,14 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
             used.setdefault(r.accepted.submission_id, set()).add("This quarter")
 
     previous = period.shift(-1)
-    before = [s for s in sources if s.period == previous]
+    before: dict[tuple[str, str], list[Source]] = {}
+    for s in sources:
+        if s.period == previous:
+            before.setdefault((s.contract_id, s.kind), []).append(s)
+    previous_deadline = return_deadline(previous, settings.return_deadline_working_days)
     previous_returns = [
-        _return_status(c.contract_id, kind, before,
-                       return_deadline(previous, settings.return_deadline_working_days), as_of)
+        _return_status(c.contract_id, kind, before.get((c.contract_id, kind), []),
+                       previous_deadline, as_of)
         for c in contracts if c.is_active_in(previous) for kind in KINDS]
     previous_in_ledger = conn.execute(
         "SELECT 1 FROM submissions WHERE fy = ? AND quarter = ? LIMIT 1",
@@ -130,7 +140,7 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
     return QuarterData(
         period=period, as_of=as_of, deadline=deadline, settings=settings,
         register_name=register_name, contracts=contracts, kpis=tuple(kpis),
-        finance=tuple(finance), incidents=tuple(incidents), complaints=tuple(complaints),
+        finance=tuple(finance), incidents=tuple(incidents), complaints=tuple(complaint_list),
         returns=tuple(returns), restatements=tuple(restatements),
         sources=tuple(source_uses), chase=tuple(chase),
         submissions=tuple(sorted(current, key=lambda s: (s.contract_id, KINDS.index(s.kind),
@@ -140,6 +150,18 @@ def load_quarter(conn: sqlite3.Connection, register: Register, period: Period, a
         previous_returns=tuple(previous_returns), previous_in_ledger=previous_in_ledger,
         register=register,
     )
+
+
+@dataclass
+class Shared:
+    """What the quarters read from one snapshot (a consolidation's quarter and the one
+    before, a year's four) have in common, made once: a Source per submission, and a KPI's
+    history point per contract, KPI and quarter (it depends on that quarter's return and
+    SLA only, not on the quarter being read). Equal history gaps are one object."""
+
+    sources: dict[int, Source] = field(default_factory=dict)
+    points: dict[tuple[str, str, Period], HistoryPoint] = field(default_factory=dict)
+    gaps: dict[HistoryPoint, HistoryPoint] = field(default_factory=dict)
 
 
 def _with_computed_costs(register: Register, period: Period, contracts, kpis: list[KpiResult],
@@ -180,24 +202,29 @@ def _get(r: sqlite3.Row, column: str):
     return r[column] if column in r.keys() else None
 
 
-def _complaint(conn, r: sqlite3.Row, src: Source, period: Period) -> Complaint:
+def _complaint(r: sqlite3.Row, src: Source, period: Period,
+               reported: list[sqlite3.Row]) -> Complaint:
     """One complaint of the quarter's return, linked to its earlier or later reports.
 
     A complaint received before the quarter that an earlier accepted return reported is an
     update of it (``update_of``, not counted again). A complaint first reported here whose
     outcome a later accepted return reported shows that later outcome and resolved date
-    (``updated_in``), the row's own outcome kept in ``reported_outcome``.
+    (``updated_in``), the row's own outcome kept in ``reported_outcome``. ``reported`` are
+    the contract's complaint rows of accepted performance returns, oldest quarter first
+    (``complaints.accepted_by_contract``).
     """
     complaint = Complaint(r["contract_id"], r["date_received"], r["category"], r["summary"],
                           r["outcome"], r["resolved_date"], src, r["sheet"], r["row"])
     if r["date_received"] and r["date_received"] < period.start.isoformat():
-        earlier = complaints.match(r, complaints.accepted_complaints(
-            conn, r["contract_id"], before=period))
+        earlier = complaints.match(
+            r, [c for c in reported if c["fy"] * 4 + c["quarter"] - 1 < period.index])
         if earlier is not None:
             return replace(complaint, update_of=_row_ref(earlier),
                            first_reported=Period(earlier["fy"], earlier["quarter"]))
     by_return: dict[int, list[sqlite3.Row]] = {}
-    for c in complaints.accepted_complaints(conn, r["contract_id"], after=period):
+    for c in reported:
+        if c["fy"] * 4 + c["quarter"] - 1 <= period.index:
+            continue
         by_return.setdefault(c["submission_id"], []).append(c)
     later = [found for rows in by_return.values()
              for found in [complaints.match(r, rows)] if found is not None]
@@ -272,59 +299,60 @@ def _actual(r: sqlite3.Row | None) -> float | None:
 
 
 def _kpi_results(register: Register, register_name: str, contract: Contract, period: Period,
-                 history: int, accepted, kpi_rows, used) -> list[KpiResult]:
+                 history: int, accepted, kpi_rows, used, shared: Shared) -> list[KpiResult]:
+    """The contract's KPI results, each with its history: the points of earlier quarters
+    are taken from ``shared`` when another quarter of the snapshot has made them."""
     cid = contract.contract_id
+    # the history quarters, oldest first: (period, the SLA rows in force by KPI, returned)
+    hist = []
+    for p in [period.shift(-k) for k in range(history, 0, -1)]:
+        hist.append((p, {s.kpi_code: s for s in register.sla_in_force(cid, p)},
+                     (cid, p, PERFORMANCE) in accepted))
     values: dict[tuple[Period, str], tuple[sqlite3.Row, Source]] = {}
-    for p in [period.shift(-k) for k in range(history, -1, -1)]:
+    for p in [p for p, _, _ in hist] + [period]:
         src = accepted.get((cid, p, PERFORMANCE))
         if src is None:
             continue
         for r in kpi_rows.get(src.submission_id, []):
             values[(p, r["kpi_code"])] = (r, src)
     perf = accepted.get((cid, period, PERFORMANCE))
-    sla_cache: dict[Period, dict[str, SlaKpi]] = {}
-
-    def sla_for(p: Period) -> dict[str, SlaKpi]:
-        if p not in sla_cache:
-            sla_cache[p] = {s.kpi_code: s for s in register.sla_in_force(cid, p)}
-        return sla_cache[p]
-
-    def thresholds(p: Period, code: str, stored):
-        sla = sla_for(p).get(code)
-        if sla is not None:
-            return sla.target, sla.amber
-        if stored is not None:
-            return stored["target"], stored["amber"]
-        return None, None
-
     in_force = register.sla_in_force(cid, period)
+    sla_now = {s.kpi_code: s for s in in_force}
     codes = [s.kpi_code for s in in_force]
     extra = sorted({code for (p, code) in values if p == period and code not in codes})
     results = []
     for code in codes + extra:
-        sla = sla_for(period).get(code)
+        sla = sla_now.get(code)
         kpi = register.kpis.get(code)
         direction = kpi.direction if kpi else "for information"
         row, src = values.get((period, code), (None, None))
-        target, amber = thresholds(period, code, row)
+        target, amber = _thresholds(sla, row)
         actual = _actual(row)
         this_rag = rag(actual, target, amber, direction)
         points = []
-        for p in [period.shift(-k) for k in range(history, 0, -1)]:
+        for p, slas, returned in hist:
             hrow, hsrc = values.get((p, code), (None, None))
             hact = _actual(hrow)
             if hsrc is not None and hact is not None:
                 used.setdefault(hsrc.submission_id, set()).add("Trend")
-            ht, ha = thresholds(p, code, hrow)
-            hsla = sla_for(p).get(code)
-            points.append(HistoryPoint(
-                p, hact, rag(hact, ht, ha, direction),
-                hsrc.ref(hrow["sheet"], hrow["cell"]) if hrow is not None else None,
-                target=ht,
-                numerator=hrow["numerator"] if hrow is not None else None,
-                denominator=hrow["denominator"] if hrow is not None else None,
-                returned=(cid, p, PERFORMANCE) in accepted,
-                mandatory=bool(hsla and hsla.mandatory)))
+            made = shared.points.get((cid, code, p))
+            if made is not None:
+                points.append(made)
+                continue
+            hsla = slas.get(code)
+            ht, ha = _thresholds(hsla, hrow)
+            if hrow is None:  # a gap: the same value for most KPIs, kept once
+                point = HistoryPoint(p, None, None, None, target=ht, returned=returned,
+                                     mandatory=bool(hsla and hsla.mandatory))
+                point = shared.gaps.setdefault(point, point)
+            else:
+                point = HistoryPoint(
+                    p, hact, rag(hact, ht, ha, direction),
+                    hsrc.ref(hrow["sheet"], hrow["cell"]), target=ht,
+                    numerator=hrow["numerator"], denominator=hrow["denominator"],
+                    returned=returned, mandatory=bool(hsla and hsla.mandatory))
+            shared.points[(cid, code, p)] = point
+            points.append(point)
         run = 0
         if this_rag == RED:
             run = 1
@@ -347,6 +375,15 @@ def _kpi_results(register: Register, register_name: str, contract: Contract, per
                      if sla and sla.row else None),
             in_sla=sla is not None, history=tuple(points), consecutive_red=run))
     return results
+
+
+def _thresholds(sla: SlaKpi | None, stored: sqlite3.Row | None):
+    """(target, amber): the register's SLA row in force, else what the ledger row stored."""
+    if sla is not None:
+        return sla.target, sla.amber
+    if stored is not None:
+        return stored["target"], stored["amber"]
+    return None, None
 
 
 def _finance_lines(register: Register, contract: Contract, period: Period, accepted,
@@ -426,4 +463,4 @@ def _restatements(conn, current: list[Source], by_id: dict[int, Source]) -> list
     return out
 
 
-__all__ = ["HISTORY_QUARTERS", "load_quarter", "parse_received"]
+__all__ = ["HISTORY_QUARTERS", "Shared", "load_quarter", "parse_received"]

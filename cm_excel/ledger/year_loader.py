@@ -18,13 +18,15 @@ from ..portfolio.quarter import QuarterData, Source
 from ..portfolio.year import YearData, build_year
 from ..register.model import Register
 from ..templates.contract import PERFORMANCE
-from .quarter_loader import HISTORY_QUARTERS, _rows_for, load_quarter
+from .quarter_loader import HISTORY_QUARTERS, Shared, _rows_for, load_quarter
 
 
 def load_year_quarters(conn: sqlite3.Connection, register: Register, fy: int, as_of: date,
-                       *, history: int = HISTORY_QUARTERS) -> list[QuarterData]:
+                       *, history: int = HISTORY_QUARTERS,
+                       shared: Shared | None = None) -> list[QuarterData]:
     """Q1..Q4 of ``fy``, each with ``history`` quarters before it for trends and flags."""
-    return [load_quarter(conn, register, Period(fy, q), as_of, history=history)
+    shared = Shared() if shared is None else shared  # made once for the four quarters
+    return [load_quarter(conn, register, Period(fy, q), as_of, history=history, shared=shared)
             for q in (1, 2, 3, 4)]
 
 
@@ -54,11 +56,13 @@ def load_logs(conn: sqlite3.Connection, quarters: list[QuarterData]
 
 def load_year(conn: sqlite3.Connection, register: Register, fy: int, as_of: date) -> YearData:
     """The year ``fy`` (2026 for 2026-27) as of ``as_of``: see ``portfolio.year.build_year``."""
-    quarters = load_year_quarters(conn, register, fy, as_of)
+    shared = Shared()
+    quarters = load_year_quarters(conn, register, fy, as_of, shared=shared)
     # the previous year only when the ledger holds a return of it (year-on-year change)
     held = conn.execute("SELECT 1 FROM submissions WHERE fy = ? AND status IN "
                         "('accepted', 'superseded') LIMIT 1", (fy - 1,)).fetchone()
-    previous = load_year_quarters(conn, register, fy - 1, as_of, history=0) if held else None
+    previous = (load_year_quarters(conn, register, fy - 1, as_of, history=0, shared=shared)
+                if held else None)
     risks, improvements = load_logs(conn, quarters)
     return build_year(register, fy, quarters, as_of=as_of, previous=previous, risks=risks,
                       improvements=improvements,

@@ -134,8 +134,7 @@ def is_concluding(contract: Contract, exit_plan: ExitPlan | None) -> bool:
 
 
 def audits_of(register: Register, contract_id: str) -> list[Audit]:
-    return sorted((a for a in register.audits if a.contract_id == contract_id),
-                  key=lambda a: (a.date, a.row))
+    return sorted(register.audits_of(contract_id), key=lambda a: (a.date, a.row))
 
 
 def audit_due(contract: Contract, audits: list[Audit], as_of: date, settings: Settings) -> date:

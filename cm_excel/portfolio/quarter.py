@@ -62,7 +62,7 @@ def _period_of(text) -> Period | None:
     return period_of(day)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """One submission (file) in the ledger."""
 
@@ -99,7 +99,7 @@ class Source:
         return cell_ref(self.file, sheet, cell)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HistoryPoint:
     period: Period
     actual: float | None
@@ -112,7 +112,7 @@ class HistoryPoint:
     mandatory: bool = False  # mandatory under the SLA in force that quarter
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KpiResult:
     contract_id: str
     kpi_code: str
@@ -150,7 +150,7 @@ class KpiResult:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FinanceLine:
     contract_id: str
     line: str
@@ -208,7 +208,7 @@ class FinanceTotal:
         return first.source.ref(first.sheet, f"{column}{min(rows)}:{column}{max(rows)}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incident:
     contract_id: str
     date: str | None
@@ -245,7 +245,7 @@ class Incident:
         return self.source.ref(self.sheet, f"A{self.row}:{last}{self.row}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Complaint:
     contract_id: str
     date_received: str | None
@@ -274,7 +274,7 @@ class Complaint:
         return self.source.ref(self.sheet, f"A{self.row}:{last}{self.row}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReturnStatus:
     """One expected return: a contract's performance or financial return for the quarter."""
 
@@ -373,6 +373,10 @@ class QuarterData:
 
     def incidents_of(self, contract_id: str) -> list[Incident]:
         return list(self._by_contract("incidents").get(contract_id, ()))
+
+    def returns_of(self, contract_id: str) -> list[ReturnStatus]:
+        """The contract's returns of the quarter (none when it is not active in it)."""
+        return list(self._by_contract("returns").get(contract_id, ()))
 
     def return_of(self, contract_id: str, kind: str) -> ReturnStatus:
         return next(r for r in self._by_contract("returns")[contract_id] if r.kind == kind)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 SUM, RATIO, MEAN, LATEST = "sum", "ratio of sums", "mean", "latest"
@@ -40,37 +41,45 @@ def _none(value):
     return None if math.isnan(value) else value
 
 
-def _year_of(group: pd.DataFrame) -> dict:
-    """One contract's one KPI over the year's quarters (a group of the tidy table)."""
-    rule = group["aggregation"].iat[0]
-    rows = group.sort_values("quarter")
-    got = rows[rows["value"].notna()]
-    out = dict.fromkeys(YEAR_COLUMNS)
-    out["reported"] = int(len(got))
-    if got.empty:
-        last = rows.iloc[-1]
-        out["target"], out["amber"] = _none(last["target"]), _none(last["amber"])
+def _wide(frame: pd.DataFrame, keys: list[str], columns: list[str]):
+    """Each group of ``keys`` as one row of numpy arrays, one column per position of the
+    group's rows in quarter order (NaN where a group has fewer rows): (group keys, quarter
+    matrix, {column: matrix}). Adding up a row of a matrix column by column, from 0.0, adds
+    the quarters in the order pandas' own sum of the group did, to the last bit."""
+    ordered = frame.sort_values(keys + ["quarter"], kind="mergesort")
+    grouped = ordered.groupby(keys, sort=False)
+    position = grouped.cumcount().to_numpy()
+    group = grouped.ngroup().to_numpy()
+    n, m = int(group.max()) + 1, int(position.max()) + 1
+    first = ordered.drop_duplicates(keys)
+    key_tuples = list(zip(*(first[k].tolist() for k in keys)))
+
+    def matrix(column: str) -> np.ndarray:
+        out = np.full((n, m), np.nan)
+        out[group, position] = ordered[column].to_numpy(dtype=float, na_value=np.nan)
         return out
-    last = got.iloc[-1]
-    out["latest"] = int(last["quarter"])
-    if rule == SUM:
-        out["value"] = _none(got["value"].sum())
-        # the year's target is the quarterly targets of the same quarters, added up
-        out["target"] = _none(got["target"].sum()) if got["target"].notna().all() else None
-        out["amber"] = _none(got["amber"].sum()) if got["amber"].notna().all() else None
-        return out
-    out["target"], out["amber"] = _none(last["target"]), _none(last["amber"])
-    if rule == RATIO:
-        both = got[got["numerator"].notna() & got["denominator"].notna()]
-        num, den = both["numerator"].sum(), both["denominator"].sum()
-        out["numerator"], out["denominator"] = _none(num), _none(den)
-        out["value"] = _none(num / den) if len(both) and den else None
-        out["reported"] = int(len(both))
-    elif rule == MEAN:
-        out["value"] = _none(got["value"].mean())
-    else:  # LATEST, and any rule the menu does not know
-        out["value"] = _none(last["value"])
-    return out
+
+    return key_tuples, first, matrix("quarter"), {c: matrix(c) for c in columns}
+
+
+def _ordered_sum(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Per row, the kept values added up in column order, exactly as numpy (and so pandas)
+    adds up a one-dimensional array of just those values: they are moved to the front of
+    the row, the rest filled with zeros, and the row summed."""
+    order = np.argsort(~keep, axis=1, kind="stable")  # kept columns first, in order
+    packed = np.take_along_axis(np.where(keep, values, 0.0), order, axis=1)
+    return np.ascontiguousarray(packed).sum(axis=1)
+
+
+def _at(matrix: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Per row, the value at column ``index``."""
+    return matrix[np.arange(matrix.shape[0]), index]
+
+
+def _last_true(mask: np.ndarray) -> np.ndarray:
+    """Per row, the index of the last True column (0 when none)."""
+    m = mask.shape[1]
+    return np.where(mask.any(axis=1), m - 1 - np.argmax(mask[:, ::-1], axis=1), 0)
 
 
 def year_values(frame: pd.DataFrame) -> dict[tuple[str, str], dict]:
@@ -78,15 +87,65 @@ def year_values(frame: pd.DataFrame) -> dict[tuple[str, str], dict]:
     reported (quarters behind it) and latest (the last quarter with a value, or None).
 
     ``frame`` holds the ``KPI_COLUMNS``; a gap is a row whose value is missing (NaN/None).
+    Worked out for every (contract, KPI) at once, column by column (a national year has
+    thousands of them).
     """
     if frame.empty:
         return {}
-    frame = frame.astype({"value": float, "numerator": float, "denominator": float,
-                          "target": float, "amber": float})
+    keys, first, quarter, m = _wide(frame, ["contract_id", "kpi_code"],
+                                    ["value", "numerator", "denominator", "target", "amber"])
+    rules = first["aggregation"].tolist()
+    value, num, den, target, amber = (m[c] for c in ("value", "numerator", "denominator",
+                                                     "target", "amber"))
+    exists = ~np.isnan(quarter)
+    got = ~np.isnan(value)
+    reported = got.sum(axis=1)
+    last = _last_true(got)  # the last quarter with a value
+    last_row = _last_true(exists)  # the last quarter at all
+    both = got & ~np.isnan(num) & ~np.isnan(den)
+    sums = {name: _ordered_sum(matrix, got) for name, matrix in
+            (("value", value), ("target", target), ("amber", amber))}
+    all_set = {"target": ~(got & np.isnan(target)).any(axis=1),
+               "amber": ~(got & np.isnan(amber)).any(axis=1)}
+    num_sum, den_sum = _ordered_sum(num, both), _ordered_sum(den, both)
+    columns = {
+        "latest_q": _at(quarter, last), "last_value": _at(value, last),
+        "last_target": _at(target, last), "last_amber": _at(amber, last),
+        "row_target": _at(target, last_row), "row_amber": _at(amber, last_row),
+        "value_sum": sums["value"], "target_sum": sums["target"],
+        "amber_sum": sums["amber"], "num_sum": num_sum, "den_sum": den_sum,
+    }
+    columns = {k: v.tolist() for k, v in columns.items()}
+    reported, both_n = reported.tolist(), both.sum(axis=1).tolist()
+    target_set, amber_set = all_set["target"].tolist(), all_set["amber"].tolist()
     out = {}
-    for (cid, code), group in frame.groupby(["contract_id", "kpi_code"], sort=True):
-        out[(cid, code)] = _year_of(group)
-    return out
+    for i, key in enumerate(keys):
+        rule = rules[i]
+        c = {k: v[i] for k, v in columns.items()}
+        year = dict.fromkeys(YEAR_COLUMNS)
+        year["reported"] = int(reported[i])
+        out[key] = year
+        if not reported[i]:
+            year["target"], year["amber"] = _none(c["row_target"]), _none(c["row_amber"])
+            continue
+        year["latest"] = int(c["latest_q"])
+        if rule == SUM:
+            year["value"] = _none(c["value_sum"])
+            # the year's target is the quarterly targets of the same quarters, added up
+            year["target"] = _none(c["target_sum"]) if target_set[i] else None
+            year["amber"] = _none(c["amber_sum"]) if amber_set[i] else None
+            continue
+        year["target"], year["amber"] = _none(c["last_target"]), _none(c["last_amber"])
+        if rule == RATIO:
+            n, d = c["num_sum"], c["den_sum"]
+            year["numerator"], year["denominator"] = _none(n), _none(d)
+            year["value"] = _none(n / d) if both_n[i] and d else None
+            year["reported"] = int(both_n[i])
+        elif rule == MEAN:
+            year["value"] = _none(c["value_sum"] / reported[i])
+        else:  # LATEST, and any rule the menu does not know
+            year["value"] = _none(c["last_value"])
+    return dict(sorted(out.items()))
 
 
 def kpi_frame(rows) -> pd.DataFrame:
@@ -103,20 +162,29 @@ def finance_year(frame: pd.DataFrame) -> dict[tuple[str, str], dict]:
     """
     if frame.empty:
         return {}
+    keys, _, quarter, m = _wide(frame, ["contract_id", "line"],
+                                ["quarter_actual", "ytd_actual", "forecast_outturn",
+                                 "annual_budget"])
+    last = _last_true(~np.isnan(quarter))
+    actuals = m["quarter_actual"]
+    has = ~np.isnan(actuals)
+    # pandas adds a column with its gaps as zeros in place (not moved to the end)
+    total = np.ascontiguousarray(np.where(has, actuals, 0.0)).sum(axis=1).tolist()
+    counted = has.sum(axis=1).tolist()
+    latest = _at(quarter, last).tolist()
+    ytd, forecast, budget = (_at(m[c], last).tolist()
+                             for c in ("ytd_actual", "forecast_outturn", "annual_budget"))
     out = {}
-    for (cid, line), group in frame.groupby(["contract_id", "line"], sort=True):
-        rows = group.sort_values("quarter")
-        last = rows.iloc[-1]
-        actuals = rows["quarter_actual"].astype(float)
-        out[(cid, line)] = {
-            "sum_of_quarters": _none(actuals.sum()) if actuals.notna().any() else None,
-            "quarters": int(actuals.notna().sum()),
-            "latest": int(last["quarter"]),
-            "ytd_actual": _none(last["ytd_actual"]),
-            "forecast_outturn": _none(last["forecast_outturn"]),
-            "annual_budget": _none(last["annual_budget"]),
+    for i, key in enumerate(keys):
+        out[key] = {
+            "sum_of_quarters": _none(total[i]) if counted[i] else None,
+            "quarters": int(counted[i]),
+            "latest": int(latest[i]),
+            "ytd_actual": _none(ytd[i]),
+            "forecast_outturn": _none(forecast[i]),
+            "annual_budget": _none(budget[i]),
         }
-    return out
+    return dict(sorted(out.items()))
 
 
 __all__ = ["SUM", "RATIO", "MEAN", "LATEST", "RULES", "KPI_COLUMNS", "year_values", "kpi_frame",

@@ -17,6 +17,7 @@ from datetime import date
 
 from ..periods import Period, fy_label
 from ..register.model import Audit, Contract, Dispute, ExitPlan, Register, Settings
+from .grouping import by_contract, cached_by_contract
 from .logs import ImprovementEntry, RiskEntry
 from .quarter import ACCEPTED, LATE, NOT_YET_DUE, Complaint, Incident, QuarterData
 from .rag import HIGHER, LOWER, at_most, rag
@@ -36,7 +37,7 @@ IMPROVING, WORSENING, STEADY, UP, DOWN = "Improving", "Worsening", "Steady", "Up
 STEADY_SHARE = 0.01  # a change within 1% of the earlier value is "Steady"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuarterPoint:
     """One KPI's value in one quarter of the year, or a gap (``value`` None, ``gap`` says why)."""
 
@@ -51,7 +52,7 @@ class QuarterPoint:
     gap: str | None = None  # NO_RETURN / NOT_REPORTED / NOT_YET when value is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class YearKpi:
     contract_id: str
     kpi_code: str
@@ -192,10 +193,10 @@ class YearData:
         return Period(self.fy, 4).end
 
     def contract(self, contract_id: str) -> Contract:
-        return next(c for c in self.contracts if c.contract_id == contract_id)
+        return cached_by_contract(self, "contracts")[contract_id][0]
 
     def kpis_of(self, contract_id: str) -> list[YearKpi]:
-        return [k for k in self.kpis if k.contract_id == contract_id]
+        return list(cached_by_contract(self, "kpis").get(contract_id, ()))
 
 
 # --- building ------------------------------------------------------------------------------
@@ -217,8 +218,8 @@ def trend_word(earlier: float | None, later: float | None, direction: str) -> st
 
 def _gap_word(q: QuarterData, contract_id: str) -> str:
     """Why a quarter has no value: no return, not reported in it, not yet due, not active."""
-    status = next((r.status for r in q.returns
-                   if r.contract_id == contract_id and r.kind == "performance"), None)
+    status = next((r.status for r in q.returns_of(contract_id) if r.kind == "performance"),
+                  None)
     if status is None:
         return NOT_ACTIVE
     if status == NOT_YET_DUE:
@@ -267,7 +268,15 @@ def _year_kpis(register: Register, quarters, previous, contract_ids) -> list[Yea
         prev_rows, _, _ = _kpi_rows(register, previous, contract_ids)
         last_year = year_values(kpi_frame(prev_rows))
     out = []
-    for (cid, code) in sorted(meta, key=lambda key: (key[0], _kpi_order(register, key))):
+    sla_codes = {cid: [s.kpi_code for s in rows]
+                 for cid, rows in by_contract(register.sla).items()}
+
+    def kpi_order(key) -> tuple:
+        cid, code = key
+        sla = sla_codes.get(cid, [])
+        return (cid, sla.index(code) if code in sla else len(sla), code)
+
+    for (cid, code) in sorted(meta, key=kpi_order):
         k = meta[(cid, code)]
         kpi = register.kpis.get(code)
         y = this_year[(cid, code)]
@@ -284,12 +293,6 @@ def _year_kpis(register: Register, quarters, previous, contract_ids) -> list[Yea
             trend=trend, previous=prev["value"] if prev else None,
             previous_reported=prev["reported"] if prev else 0))
     return out
-
-
-def _kpi_order(register: Register, key) -> tuple:
-    cid, code = key
-    sla = [s.kpi_code for s in register.sla if s.contract_id == cid]
-    return (sla.index(code) if code in sla else len(sla), code)
 
 
 def _finance_frame(quarters):
@@ -316,18 +319,23 @@ def _outturn(lines, latest_q: int | None, complete_q: int = 4):
 def _year_finance(register: Register, fy: int, quarters, previous, contracts) -> list[YearFinance]:
     rolled = finance_year(_finance_frame(quarters))
     prev_rolled = finance_year(_finance_frame(previous)) if previous else {}
+    rolled_of = by_contract(rolled.items(), key=lambda item: item[0][0])
+    prev_rolled_of = by_contract(prev_rolled.items(), key=lambda item: item[0][0])
     out = []
     for c in contracts:
         cid = c.contract_id
         budgets = {b.line: b.annual_budget for b in register.budget_lines(cid, fy)}
-        names = list(budgets) + sorted({line for (k, line) in rolled if k == cid} - set(budgets))
-        latest_q = max((v["latest"] for (k, _), v in rolled.items() if k == cid), default=None)
+        mine = rolled_of.get(cid, [])
+        names = list(budgets) + sorted({line for (_, line), _ in mine} - set(budgets))
+        latest_q = max((v["latest"] for _, v in mine), default=None)
+        actual_of = [{} for _ in quarters]  # per quarter: line → the first line's actual
+        for got, q in zip(actual_of, quarters):
+            for f in q.finance_of(cid):
+                got.setdefault(f.line, f.quarter_actual)
         lines = []
         for name in names:
             r = rolled.get((cid, name))
-            actuals = tuple(
-                next((f.quarter_actual for f in q.finance_of(cid) if f.line == name), None)
-                for q in quarters)
+            actuals = tuple(got.get(name) for got in actual_of)
             # only the latest return's year to date and forecast count: an older return's
             # figures for a line dropped later would double count
             current = r if r and r["latest"] == latest_q else None
@@ -339,7 +347,7 @@ def _year_finance(register: Register, fy: int, quarters, previous, contracts) ->
                 Period(fy, latest_q) if latest_q else None))
         spent, outturn, basis = _outturn(lines, latest_q)
         prev_outturn = None
-        prev_lines = [v for (k, _), v in prev_rolled.items() if k == cid]
+        prev_lines = [v for _, v in prev_rolled_of.get(cid, [])]
         if prev_lines:
             prev_latest = max(v["latest"] for v in prev_lines)
             now = [v for v in prev_lines if v["latest"] == prev_latest]

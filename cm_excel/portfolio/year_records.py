@@ -15,6 +15,7 @@ from ..periods import Period
 from ..register.model import Register
 from ..templates.contract import INCIDENT_CATEGORIES
 from .calendar import audit_due, audits_of
+from .grouping import by_contract
 from .logs import ImprovementEntry
 from .quarter import ACCEPTED, HELD, LATE, MISSING, NOT_YET_DUE, REJECTED
 
@@ -116,8 +117,9 @@ def _category_order(category: str) -> tuple:
 
 def incident_summary(contracts, incidents) -> list[IncidentSummary]:
     out = []
+    of = by_contract(incidents)
     for c in contracts:
-        mine = [i for i in incidents if i.contract_id == c.contract_id]
+        mine = of.get(c.contract_id, [])
         groups: dict[str, list] = {}
         for i in mine:
             groups.setdefault(category_of(i.category), []).append(i)
@@ -171,8 +173,9 @@ def counted_complaints(complaints, periods) -> list:
 def complaint_summary(contracts, complaints) -> list[ComplaintSummary]:
     """Counts over ``complaints`` as given (``counted_complaints`` of the year's rows)."""
     out = []
+    of = by_contract(complaints)
     for c in contracts:
-        mine = [x for x in complaints if x.contract_id == c.contract_id]
+        mine = of.get(c.contract_id, [])
         outcomes = Counter(complaint_outcome(x.outcome) for x in mine)
         days = []
         for x in mine:
@@ -194,8 +197,9 @@ def complaint_summary(contracts, complaints) -> list[ComplaintSummary]:
 
 def return_compliance(contracts, quarters) -> list[ReturnCompliance]:
     out = []
+    of = by_contract(r for q in quarters for r in q.returns)
     for c in contracts:
-        mine = [r for q in quarters for r in q.returns if r.contract_id == c.contract_id]
+        mine = of.get(c.contract_id, [])
         resubmitted = sum(1 for r in mine if r.accepted is not None and (r.accepted.version or 1) > 1)
         out.append(ReturnCompliance(
             c.contract_id,

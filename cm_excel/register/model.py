@@ -206,5 +206,9 @@ class Register:
         return hit[2].get(contract_id, [])
 
     def exit_plan(self, contract_id: str) -> ExitPlan | None:
-        rows = [e for e in self.exits if e.contract_id == contract_id]
+        rows = self._of_contract(self.exits, contract_id)
         return rows[-1] if rows else None
+
+    def audits_of(self, contract_id: str) -> list[Audit]:
+        """The contract's Audits rows, in sheet order."""
+        return list(self._of_contract(self.audits, contract_id))

@@ -53,14 +53,15 @@ def read_register(path) -> Register:
     return register
 
 
-def check_register(path) -> tuple[Register, list[RegisterProblem]]:
+def check_register(path, *, fast: bool = True) -> tuple[Register, list[RegisterProblem]]:
     """The register read as far as it can be, and every problem found, in sheet/row order.
 
     Records are built only from rows without problems; when the list is not empty the
-    register must not be used.
+    register must not be used. ``fast=False`` reads the cells with openpyxl rather than
+    python-calamine (the same register and problems either way; tests compare them).
     """
     found = FoundProblems(Path(path).name)
-    workbook = open_workbook(Path(path), found)
+    workbook = open_workbook(Path(path), found, fast=fast)
     if workbook is None:
         return Register(path=str(path)), found.sorted()
     sheets = {spec.name: read_sheet(workbook, spec, found) for spec in SHEETS}

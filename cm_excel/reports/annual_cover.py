@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..atomic import write_text_atomic
 from ..flags import attention_sort_key, most_serious_action
+from ..portfolio.grouping import by_contract
 from ..portfolio.rag import day, money, percent
 from .annual_layout import AnnualContext
 from .annual_performance import year_rag_word
@@ -43,10 +44,10 @@ def annual_cover_context(ctx: AnnualContext, *, workbook_name: str) -> dict:
     """Everything the template may use (plain values)."""
     y = ctx.year
     contracts = []
+    flags_of = by_contract((f.flag for f in ctx.flags), key=lambda flag: flag.contract_id)
     for c, fin in zip(y.contracts, y.finance):
         words = Counter(year_rag_word(k) for k in y.kpis_of(c.contract_id))
-        mine = sorted((f.flag for f in ctx.flags if f.flag.contract_id == c.contract_id),
-                      key=attention_sort_key)
+        mine = sorted(flags_of.get(c.contract_id, []), key=attention_sort_key)
         contracts.append({
             "id": c.contract_id, "service": c.service, "provider": c.provider,
             "green": words["Green"], "amber": words["Amber"], "red": words["Red"],

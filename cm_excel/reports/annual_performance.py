@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..flags import most_serious_action
+from ..portfolio.grouping import by_contract
 from ..portfolio.rag import GREEN, INFO
 from ..portfolio.year import YearKpi
 from .annual_layout import AnnualContext
@@ -81,10 +82,11 @@ def write_summary(wb, ctx: AnnualContext) -> None:
                "Flags Red", "Flags Amber", "Most Serious Action In The Year")
     header(ws, ctx, row + 1, headers, height=42)
     rows = []
+    flags_of = by_contract((f.flag for f in ctx.flags), key=lambda flag: flag.contract_id)
     for c, fin, comp in zip(y.contracts, y.finance, y.compliance):
         cid = c.contract_id
         words = Counter(year_rag_word(k) for k in y.kpis_of(cid))
-        mine = [f.flag for f in ctx.flags if f.flag.contract_id == cid]
+        mine = flags_of.get(cid, [])
         rows.append((cid, c.service, c.provider, c.lead_officer, words[GREEN], words["Amber"],
                      words["Red"], fin.outturn, fin.variance_share, comp.on_time_share,
                      sum(1 for f in mine if f.severity == "Red"),

@@ -182,8 +182,7 @@ def write_returns(wb, ctx: AnnualContext) -> None:
         for kind in ("performance", "financial"):
             cells = []
             for q in y.quarters:
-                r = next((r for r in q.returns
-                          if r.contract_id == c.contract_id and r.kind == kind), None)
+                r = next((r for r in q.returns_of(c.contract_id) if r.kind == kind), None)
                 word = r.status if r else "Not active"
                 if r and r.accepted and (r.accepted.version or 1) > 1:
                     word = f"{word} (v{r.accepted.version})"

@@ -78,6 +78,16 @@ def year_flags(year: YearData, register: Register) -> list[YearFlag]:
     return flags
 
 
+def _returns_only(year: YearData) -> YearData:
+    """``year`` with each quarter keeping only its returns (what the workbook shows of the
+    quarters once their flags are raised): a national year's KPI histories and sources are
+    most of its memory, and the workbook being written needs the room."""
+    return replace(year, quarters=tuple(
+        replace(q, kpis=(), finance=(), incidents=(), complaints=(), restatements=(),
+                sources=(), chase=(), submissions=(), previous_returns=())
+        for q in year.quarters))
+
+
 def calendar_for(register: Register, as_of: date, months: int = CALENDAR_MONTHS) -> tuple:
     """The register's calendar (``CalendarEvent`` values): what is already overdue, then the
     dates of the months after as-of."""
@@ -102,6 +112,7 @@ def report_year(workspace: Workspace, register: Register, fy: int, *, as_of: dat
     say(f"Annual report for {fy_label(fy)} as of {day(as_of)}")
     year = load_year_snapshot(workspace, register, fy, as_of)
     flags = year_flags(year, register)
+    year = _returns_only(year)  # the quarters' detail is judged: let it go before writing
     events = calendar_for(register, as_of)
     args = {"year": year, "flags": flags, "calendar": events}
     workspace.outbox.mkdir(parents=True, exist_ok=True)

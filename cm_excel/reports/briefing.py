@@ -141,8 +141,7 @@ def what_changed(now: QuarterData, now_flags: list[Flag], before: QuarterData,
     # an issue is closed only where this quarter's returns are all in to show it: a KPI not
     # raised because the return was rejected is not resolved
     complete = {c.contract_id for c in now.contracts
-                if all(r.status in (ACCEPTED, LATE) for r in now.returns
-                       if r.contract_id == c.contract_id)}
+                if all(r.status in (ACCEPTED, LATE) for r in now.returns_of(c.contract_id))}
     for key, i in new_issues.items():
         if key not in old_issues:
             changes.append(Change(i.contract_id, NEW_ISSUE,

@@ -23,7 +23,7 @@ from .briefing import Briefing, brief
 from .cover import cover_name, write_cover
 from ..portfolio.provisional import provisional_note
 from ..portfolio.rag import day
-from ..ledger.quarter_loader import load_quarter
+from ..ledger.quarter_loader import Shared, load_quarter
 from .quarterly import workbook_name, write_quarterly
 from ..crashpoints import crashpoint
 from ..lock import workspace_lock
@@ -143,9 +143,12 @@ def _consolidate_locked(workspace: Workspace, register: Register, period: Period
     settings = register.settings
     say(f"Consolidating {period.describe()} as of {day(as_of)}")
     # the quarter, and the one before for "what changed", from one consistent snapshot
-    data, before = snapshot(workspace, lambda conn: (
-        load_quarter(conn, register, period, as_of),
-        load_quarter(conn, register, period.previous(), as_of)))
+    def read(conn):
+        shared = Shared()  # what the two quarters have in common, made once
+        return (load_quarter(conn, register, period, as_of, shared=shared),
+                load_quarter(conn, register, period.previous(), as_of, shared=shared))
+
+    data, before = snapshot(workspace, read)
     flags = compute_flags(data)
     overview = contract_overview(data, flags)
     briefing = brief(data, flags, before, compute_flags(before))

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from ..atomic import write_text_atomic
 from ..flags import ACTION_RANK, FORMAL, Flag, contract_overview, group_issues
 from ..register.model import Settings
+from ..portfolio.grouping import by_contract
 from ..portfolio.provisional import provisional_note
 from ..portfolio.quarter import QuarterData
 from ..excel_text import clean_text
@@ -80,8 +81,9 @@ def cover_context(data: QuarterData, flags: list[Flag], *, workbook_name: str,
     overview = contract_overview(data, flags)
     issues = group_issues(flags)
     attention = []
+    issues_of = by_contract(issues)
     for o in overview:
-        mine = [i for i in issues if i.contract_id == o.contract_id]
+        mine = issues_of.get(o.contract_id, [])
         serious = [i for i in mine if i.needs_smg]
         if o.overall == "Red" or ACTION_RANK[o.action] >= ACTION_RANK[FORMAL]:
             attention.append(_Attention(

@@ -21,6 +21,7 @@ from ..excel_text import CleanWorkbook
 from ..atomic import atomic_path, write_text_atomic
 from ..flags import compute_flags
 from ..periods import Period
+from ..portfolio.grouping import by_contract
 from ..portfolio.rag import day
 from ..portfolio.year import build_year
 from ..portfolio.year_records import with_first_reported
@@ -153,15 +154,18 @@ def write_packs(workspace: Workspace, register: Register, period: Period, *, as_
     folder = workspace.outbox / "packs" / period.slug
     folder.mkdir(parents=True, exist_ok=True)
     books, agendas = [], []
+    flags_of, risks_of = by_contract(flags), by_contract(risks)
+    improvements_of, disputes_of = by_contract(improvements), by_contract(register.disputes)
+    events_of = by_contract(events)
     for contract in data.contracts:
         cid = contract.contract_id
         ctx = PackContext(
             contract=contract, data=data, year_to_date=year,
-            flags=[f for f in flags if f.contract_id == cid],
-            risks=[r for r in risks if r.contract_id == cid],
-            improvements=[i for i in improvements if i.contract_id == cid],
-            disputes=[d for d in register.disputes if d.contract_id == cid],
-            calendar=tuple(e for e in events if e.contract_id == cid),
+            flags=list(flags_of.get(cid, [])),
+            risks=list(risks_of.get(cid, [])),
+            improvements=list(improvements_of.get(cid, [])),
+            disputes=list(disputes_of.get(cid, [])),
+            calendar=tuple(events_of.get(cid, [])),
             settings=register.settings, st=None)
         book_name, agenda_name = pack_names(cid, period)
         books.append(write_pack(ctx, folder / book_name))

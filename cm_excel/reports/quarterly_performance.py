@@ -90,7 +90,7 @@ def write_kpis(wb, ctx: SheetContext) -> None:
         section(ws, ctx, row, f"{cid}: {c.service} ({c.provider})", len(headers) - 1)
         header(ws, ctx, row + 1, headers, height=42)
         row += 2
-        for k in (k for k in data.kpis if k.contract_id == cid):
+        for k in data.kpis_of(cid):
             _kpi_row(ws, ctx, row, k, len(history), (text, wrap))
             if history:
                 first = max(first_hist, actual_col - 7)  # eight quarters: seven before, this one

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from datetime import date, datetime, time
 
 from xlsxwriter.utility import xl_col_to_name
@@ -140,22 +141,28 @@ def as_date(value):
 
 
 def put(ws, row: int, col: int, value, fmt=None) -> None:
-    """Write one value by its Python type. Text always goes through write_string."""
+    """Write one value by its Python type. Text always goes through write_string.
+
+    Row and column are always numbers here, so the worksheet's ``_write_*`` methods are
+    called directly: the public ones only add a check for A1 notation, and a national
+    workbook has over half a million cells. (``excel_text.CleanWorksheet`` cleans text in
+    ``_write_string``, so every string is still cleaned.)
+    """
     if value is None or (isinstance(value, str) and value == ""):
-        ws.write_blank(row, col, None, fmt)
+        ws._write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
-        ws.write_string(row, col, "Yes" if value else "No", fmt)
+        ws._write_string(row, col, "Yes" if value else "No", fmt)
     elif isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
-            ws.write_string(row, col, str(value), fmt)
+            ws._write_string(row, col, str(value), fmt)
         else:
-            ws.write_number(row, col, value, fmt)
+            ws._write_number(row, col, value, fmt)
     elif isinstance(value, datetime):
-        ws.write_datetime(row, col, value, fmt)
+        ws._write_datetime(row, col, value, fmt)
     elif isinstance(value, date):
-        ws.write_datetime(row, col, datetime.combine(value, time()), fmt)
+        ws._write_datetime(row, col, datetime.combine(value, time()), fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        ws._write_string(row, col, str(value), fmt)
 
 
 def write_row(ws, row: int, values, formats) -> None:
@@ -168,6 +175,7 @@ def set_widths(ws, widths) -> None:
         ws.set_column(col, col, width)
 
 
+@lru_cache(maxsize=4096)  # the same words recur in thousands of rows of a national workbook
 def wrapped_lines(text, width: float) -> int:
     """How many lines ``text`` takes when wrapped in a column ``width`` characters wide.
 
@@ -200,7 +208,7 @@ def wrapped_height(texts_and_widths, line_height: float = 13.0, minimum: float =
 
     Set explicitly because LibreOffice does not grow rows for wrapped text on its own.
     """
-    lines = max([wrapped_lines(t, w) for t, w in texts_and_widths if t] or [1])
+    lines = max([wrapped_lines(str(t), w) for t, w in texts_and_widths if t] or [1])
     return max(minimum, lines * line_height + 3)
 
 
