@@ -52,7 +52,7 @@ sys.path.insert(0, str(HERE))
 DEFAULT_SIZES = (100, 1000, 2000)
 NAIVE_SAMPLE = 200  # pandas+openpyxl is slow: timed on this many files, per file extrapolated
 SMALL = 20  # the small batch of the slope: more than parallel.MIN_FILES, so the pool starts
-REPEATS = 3  # timings of (a), (c) and (d) at N <= REPEAT_BELOW, the quickest kept
+REPEATS = 5  # timings of (a), (c) and (d) at N <= REPEAT_BELOW, the quickest kept
 REPEAT_BELOW = 300
 ANNUAL_AS_OF = "2027-05-28"
 
@@ -135,21 +135,37 @@ class Ran:
     out: str
 
 
+# Linux keeps a process's peak RSS across exec, so a command started straight from this
+# process would report this process's own peak (the generated returns and all) whenever
+# its own is lower. A small Python process starts it instead and reports its figures.
+_MEASURE = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:])
+_pid, status, usage = os.wait4(proc.pid, 0)
+print(json.dumps({"seconds": time.perf_counter() - start, "maxrss": usage.ru_maxrss,
+                  "cpu": usage.ru_utime + usage.ru_stime,
+                  "code": os.waitstatus_to_exitcode(status)}), file=sys.stderr)
+"""
+
+
 def _run(argv: list[str], env: dict | None = None) -> Ran:
-    """Run a command to its end and measure it."""
-    start = time.perf_counter()
+    """Run a command to its end and measure it (through ``_MEASURE``)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - start
+        subprocess.run([sys.executable, "-c", _MEASURE, *argv], stdout=out, stderr=err,
+                       env=env, check=False)
         out.seek(0)
         err.seek(0)
         text, errors = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}:\n{errors[-2000:]}")
-    kib = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
-    return Ran(seconds, usage.ru_utime + usage.ru_stime, kib / 1024, proc.returncode, text)
+    lines = errors.rstrip().splitlines()
+    try:
+        got = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        raise RuntimeError(f"{' '.join(argv)} could not be measured:\n{errors[-2000:]}")
+    if got["code"] not in (0, 1):
+        raise RuntimeError(f"{' '.join(argv)} exited {got['code']}:\n{errors[-2000:]}")
+    kib = got["maxrss"] if sys.platform != "darwin" else got["maxrss"] / 1024
+    return Ran(got["seconds"], got["cpu"], kib / 1024, got["code"], text)
 
 
 def _cm_excel() -> list[str]:

@@ -68,7 +68,13 @@ def archive_target(workspace: Workspace, period: Period, contract_id: str, kind:
 
 
 def relative_to_workspace(workspace: Workspace, path: Path) -> str:
-    return Path(path).resolve().relative_to(workspace.root).as_posix()
+    path = Path(path)
+    if path.is_absolute() and ".." not in path.parts:  # built from the workspace's root
+        try:
+            return path.relative_to(workspace.root).as_posix()
+        except ValueError:
+            pass
+    return path.resolve().relative_to(workspace.root).as_posix()
 
 
 def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
