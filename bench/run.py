@@ -23,9 +23,9 @@ Per-file figures leave out start-up: (a) and (b) time their loop inside the proc
 and (d) are the slope between a small batch (``SMALL`` files, enough to start the worker
 pool) and the N files, (t_N - t_small) / (N - small), so reading the register and starting
 the workers are left out as they are for (a). At N of a few hundred or less, where a
-second of noise matters, each of (a), (c) and (d) is timed ``REPEATS`` times and the
-quickest kept. Ratios come from the same run, so they hold up on a busy machine when
-absolute seconds do not.
+second of noise matters, (a) is timed ``REPEATS`` times and (c) and (d) as ``REPEATS``
+pairs (small batch, N files), and the median kept (the median slope for (c) and (d)). Ratios come from
+the same run, so they hold up on a busy machine when absolute seconds do not.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ sys.path.insert(0, str(HERE))
 DEFAULT_SIZES = (100, 1000, 2000)
 NAIVE_SAMPLE = 200  # pandas+openpyxl is slow: timed on this many files, per file extrapolated
 SMALL = 20  # the small batch of the slope: more than parallel.MIN_FILES, so the pool starts
-REPEATS = 5  # timings of (a), (c) and (d) at N <= REPEAT_BELOW, the quickest kept
+REPEATS = 7  # timings of (a), and pairs of (c) and (d), at N <= REPEAT_BELOW
 REPEAT_BELOW = 300
 ANNUAL_AS_OF = "2027-05-28"
 
@@ -113,16 +113,16 @@ def _stage_naive(files: list[Path]) -> int:
 
 
 def _in_process_stage(kind: str, folder: str, limit: int, repeats: int = 1) -> None:
-    """Entry point of ``--stage``: time the loop (the quickest of ``repeats``), print JSON."""
+    """Entry point of ``--stage``: time the loop (the median of ``repeats``), print JSON."""
     files = sorted(Path(folder).glob("*.xlsx"))[:limit or None]
     fn = {"floor": _stage_floor, "naive": _stage_naive}[kind]
     fn(files[:1])  # imports and first-call set-up are start-up, not per-file cost
-    seconds = cpu = float("inf")
+    timings = []
     for _ in range(repeats):
         start, started_cpu = time.perf_counter(), time.process_time()
         cells = fn(files)
-        seconds = min(seconds, time.perf_counter() - start)
-        cpu = min(cpu, time.process_time() - started_cpu)
+        timings.append((time.perf_counter() - start, time.process_time() - started_cpu))
+    seconds, cpu = sorted(timings)[len(timings) // 2]
     print(json.dumps({"files": len(files), "seconds": seconds, "cpu": cpu, "cells": cells}))
 
 
@@ -211,10 +211,11 @@ def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None =
             shutil.copy2(f, few / f.name)
         # (c) validate, on a workspace with no ledger.
         ws = _workspace(tmp / "validate", rs.register)
-        base = _quickest(repeats, lambda: _run(
-            cm + ["--workspace", str(ws), "validate", str(few)], env))
-        ran = _quickest(repeats, lambda: _run(
-            cm + ["--workspace", str(ws), "validate", str(rs.returns)], env))
+        base, (ran, _) = _median_pair(
+            repeats, n - small,
+            lambda: _run(cm + ["--workspace", str(ws), "validate", str(few)], env),
+            lambda: (_run(cm + ["--workspace", str(ws), "validate", str(rs.returns)], env),
+                     None))
         result.stages["c"] = _per_file("cm-excel validate", n, ran, base, small)
         echo(f"  N={n}: validate {ran.seconds:.1f} s")
 
@@ -225,9 +226,10 @@ def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None =
                 shutil.copy2(f, ws / "inbox" / f.name)
             return _run(cm + ["--workspace", str(ws), "--as-of", AS_OF, "ingest"], env), ws
 
-        base = _quickest(repeats, lambda: ingest(rs.files[:small], f"few-{time.time_ns()}")[0])
-        runs = [ingest(rs.files, f"ingest-{i}") for i in range(repeats)]
-        ran, ws = min(runs, key=lambda r: r[0].seconds)
+        base, (ran, ws) = _median_pair(
+            repeats, n - small,
+            lambda: ingest(rs.files[:small], f"few-{time.time_ns()}")[0],
+            lambda: ingest(rs.files, f"ingest-{time.time_ns()}"))
         result.stages["d"] = _per_file("cm-excel ingest (empty ledger)", n, ran, base, small)
         result.stages["d"].note = _outcomes(ran.out)
         echo(f"  N={n}: ingest {ran.seconds:.1f} s")
@@ -255,12 +257,12 @@ def _outcomes(text: str) -> str:
     return ", ".join(f"{n} {short.get(what, what)}" for what, n in found if n != "0")
 
 
-def _quickest(times: int, run) -> Ran:
-    """The quickest of ``times`` runs; its CPU figure is the least any of them used."""
-    runs = [run() for _ in range(times)]
-    best = min(runs, key=lambda r: r.seconds)
-    return Ran(best.seconds, min(r.cpu for r in runs), max(r.rss_mb for r in runs),
-               best.returncode, best.out)
+def _median_pair(times: int, files: int, small, full):
+    """``times`` pairs of runs (``small()``, ``full()``); the pair whose slope per file,
+    (full - small) / ``files``, is the median. ``full`` returns (Ran, anything)."""
+    pairs = [(small(), full()) for _ in range(times)]
+    pairs.sort(key=lambda p: (p[1][0].seconds - p[0].seconds) / files)
+    return pairs[len(pairs) // 2]
 
 
 def _per_file(label: str, n: int, ran: Ran, base: Ran | None = None, base_files: int = 0
