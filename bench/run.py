@@ -21,8 +21,8 @@ stage in a fresh process so its peak RSS is its own:
 
 Per-file figures leave out start-up: (a) and (b) time their loop inside the process; (c)
 and (d) are the slope between a small batch (``SMALL`` files, enough to start the worker
-pool) and the N files, (t_N - t_small) / (N - small), so reading the register and starting
-the workers are left out as they are for (a). At N of a few hundred or less, where a
+pool and fill it) and the N files, (t_N - t_small) / (N - small), so reading the register
+and starting and draining the workers are left out as they are for (a). At N of a few hundred or less, where a
 second of noise matters, (a) is timed ``REPEATS`` times and (c) and (d) as ``REPEATS``
 pairs (small batch, N files), and the median kept (the median slope for (c) and (d)). Ratios come from
 the same run, so they hold up on a busy machine when absolute seconds do not.
@@ -51,8 +51,12 @@ sys.path.insert(0, str(HERE))
 
 DEFAULT_SIZES = (100, 1000, 2000)
 NAIVE_SAMPLE = 200  # pandas+openpyxl is slow: timed on this many files, per file extrapolated
-SMALL = 20  # the small batch of the slope: more than parallel.MIN_FILES, so the pool starts
-REPEATS = 7  # timings of (a), and pairs of (c) and (d), at N <= REPEAT_BELOW
+# The small batch of the slope: enough files that the worker pool starts (MIN_FILES) and
+# that the files checked ahead of the recording process (workers x AHEAD x BATCH, 32 on two
+# cores) fill and drain in full, as they do for N files: what is left is the cost per file.
+SMALL = 50
+VALIDATE_PASSES_UP_TO = 1000
+REPEATS = 9  # timings of (a), and pairs of (c) and (d), at N <= REPEAT_BELOW
 REPEAT_BELOW = 300
 ANNUAL_AS_OF = "2027-05-28"
 
@@ -204,19 +208,28 @@ def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None =
             result.stages[key] = Stage(label, n, per * n / 1000 if note else info["seconds"],
                                        per, info["cpu"] / info["files"] * 1000, ran.rss_mb,
                                        note)
+        # The small batch: both returns of every k-th contract, so the files it leaves out
+        # are the same mix of contracts and kinds as all N (the first files are all clones
+        # of one contract; every other file is a financial return).
         small = min(SMALL, n // 2)
+        step = max(1, n // small)
+        sample = [f for i, f in enumerate(rs.files) if (i // 2) % step == 0][:small]
         few = tmp / "small"
         few.mkdir()
-        for f in rs.files[:small]:
+        for f in sample:
             shutil.copy2(f, few / f.name)
-        # (c) validate, on a workspace with no ledger.
+        # (c) validate, on a workspace with no ledger; below VALIDATE_PASSES_UP_TO files the
+        # folders are given several times in one run, so the slope spans enough checks.
         ws = _workspace(tmp / "validate", rs.register)
+        passes = max(1, VALIDATE_PASSES_UP_TO // n)
         base, (ran, _) = _median_pair(
-            repeats, n - small,
-            lambda: _run(cm + ["--workspace", str(ws), "validate", str(few)], env),
-            lambda: (_run(cm + ["--workspace", str(ws), "validate", str(rs.returns)], env),
-                     None))
-        result.stages["c"] = _per_file("cm-excel validate", n, ran, base, small)
+            repeats, passes * (n - small),
+            lambda: _run(cm + ["--workspace", str(ws), "validate", *[str(few)] * passes], env),
+            lambda: (_run(cm + ["--workspace", str(ws), "validate",
+                                *[str(rs.returns)] * passes], env), None))
+        result.stages["c"] = _per_file("cm-excel validate", n, ran, base, small, passes)
+        if passes > 1:
+            result.stages["c"].note = f"each file checked {passes} times in one run"
         echo(f"  N={n}: validate {ran.seconds:.1f} s")
 
         # (d) ingest into an empty ledger; (e) consolidate it.
@@ -228,7 +241,7 @@ def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None =
 
         base, (ran, ws) = _median_pair(
             repeats, n - small,
-            lambda: ingest(rs.files[:small], f"few-{time.time_ns()}")[0],
+            lambda: ingest(sample, f"few-{time.time_ns()}")[0],
             lambda: ingest(rs.files, f"ingest-{time.time_ns()}"))
         result.stages["d"] = _per_file("cm-excel ingest (empty ledger)", n, ran, base, small)
         result.stages["d"].note = _outcomes(ran.out)
@@ -265,11 +278,12 @@ def _median_pair(times: int, files: int, small, full):
     return pairs[len(pairs) // 2]
 
 
-def _per_file(label: str, n: int, ran: Ran, base: Ran | None = None, base_files: int = 0
-              ) -> Stage:
-    """A command's figures, per file: the slope from ``base`` (the same command on the
-    first ``base_files`` files) when given, so start-up is left out."""
-    files = n - (base_files if base else 0)
+def _per_file(label: str, n: int, ran: Ran, base: Ran | None = None, base_files: int = 0,
+              passes: int = 1) -> Stage:
+    """A command's figures, per file: the slope from ``base`` (the same command on
+    ``base_files`` of the files) when given, so start-up is left out; ``passes``: each file
+    was checked that many times in the run."""
+    files = passes * (n - (base_files if base else 0))
     seconds = ran.seconds - (base.seconds if base else 0)
     cpu = ran.cpu - (base.cpu if base else 0)
     return Stage(label, n, ran.seconds, seconds / files * 1000, cpu / files * 1000, ran.rss_mb)
@@ -404,7 +418,7 @@ def main(argv: list[str] | None = None) -> list[SizeResult]:
 def _write_results(path: Path, lines: list[str]) -> None:
     head = ("# Benchmark results\n\nWritten by `make bench` (`python bench/run.py`); see the "
             "docstring of bench/run.py for what each stage measures. Per-file figures leave "
-            "out start-up (for (c) and (d), the slope between 20 files and N); peak RSS is that of the largest single process (each worker is "
+            "out start-up (for (c) and (d), the slope between 50 files and N); peak RSS is that of the largest single process (each worker is "
             "its own). Absolute seconds depend on the machine and on what else runs on it: "
             "compare the ratios from one run, and the CPU columns, which a busy machine "
             "disturbs far less than wall time.\n\n")
