@@ -46,7 +46,7 @@ def reference_year(group: pd.DataFrame) -> dict:
         both = got[got["numerator"].notna() & got["denominator"].notna()]
         num, den = both["numerator"].sum(), both["denominator"].sum()
         out["numerator"], out["denominator"] = _none(num), _none(den)
-        out["value"] = _none(num / den) if len(both) and den else None
+        out["value"] = _none(float(num) / float(den)) if len(both) and den else None
         out["reported"] = len(both)
     elif rule == MEAN:
         out["value"] = _none(got["value"].mean())
