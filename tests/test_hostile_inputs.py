@@ -21,7 +21,7 @@ from cm_excel.excel_text import CELL_LIMIT
 from cm_excel.reports.feedback import HEADER_ROW, PROBLEMS_SHEET
 
 from bounded_run import run_bounded
-from hostile_corpus import EVIL, LONG, inbox_with
+from hostile_corpus import LONG, inbox_with
 
 MAX_CPU_SECONDS = 5.0
 MAX_PEAK_MIB = 512
