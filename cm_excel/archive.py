@@ -90,10 +90,10 @@ def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
     """
     target = Path(target)
     if staged is not None and Path(staged).parent != target.parent:
-        _discard(staged)
+        discard(staged)
         staged = None
     if target.exists():
-        _discard(staged)
+        discard(staged)
         if sha256_file(target) == sha256:
             return ArchivedCopy(target, relative_to_workspace(workspace, target), sha256, False)
         raise ArchiveError(f"{target}: already in the archive with different contents; "
@@ -110,7 +110,7 @@ def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
             raise
         raise ArchiveError(f"{target}: cannot be written to the archive: {why(exc)}") from exc
     finally:
-        _discard(staged)
+        discard(staged)
 
 
 def stage_copy(folder: Path, data: bytes, stem: str) -> Path:
@@ -124,16 +124,18 @@ def stage_copy(folder: Path, data: bytes, stem: str) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:
-        _discard(tmp)
+        discard(tmp)
         raise
     return Path(tmp)
 
 
-def _discard(tmp: str | os.PathLike | None) -> None:
+def discard(tmp: str | os.PathLike | None) -> None:
+    """Remove a temporary copy, if there is one; one that cannot be removed is left to the
+    next run's sweep of leftovers (``atomic.remove_leftovers``)."""
     if tmp is not None:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:
             pass
 
 
@@ -149,7 +151,7 @@ def _publish_verified(workspace: Workspace, tmp: Path, source, target: Path,
         raise ArchiveError(f"{target}: the archive copy did not verify (disk problem?)")
     _publish(tmp, target, sha256)
     crashpoint("archive.published")
-    _discard(tmp)
+    discard(tmp)
     fsync_dir(target.parent)
     return ArchivedCopy(target, relative_to_workspace(workspace, target), sha256, True)
 

@@ -21,7 +21,6 @@ If a worker dies, the files it had not finished are checked in the calling proce
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import sqlite3
@@ -33,6 +32,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from .archive import discard, stage_copy
 
 MIN_FILES = 16  # below this, starting worker processes costs more than it saves
 BATCH = 4  # files a worker checks per task: a task's round trip costs about a file's check
@@ -198,35 +199,34 @@ def _check_batch(tasks: list[tuple[Path, datetime | None]]) -> list[Prechecked]:
 
 
 def _check(task: tuple[Path, datetime | None]) -> Prechecked:
+    from .intake.safety import load_bounded
     from .pipeline import check_one  # the same check as one by one, surprises included
 
     path, received_at = task
     history = _Asking(_state["history"])
+    loaded = load_bounded(path, max_bytes=_state["max_bytes"])
     result = check_one(path, _state["register"], history, max_bytes=_state["max_bytes"],
-                       received_at=received_at)
-    staged = _stage(path, result) if _state["stage_in"] else None
+                       received_at=received_at, loaded=loaded)
+    staged = _stage(loaded[0], result) if _state["stage_in"] and loaded[0] else None
     return Prechecked(path, result.sha256, received_at,
                       _portable(result, _state["keep_cells"]), frozenset(history.asked), staged)
 
 
-def _stage(path: Path, result) -> Path | None:
-    """For ``ingest``: an acceptable file's bytes written and fsynced in its archive folder
-    under a temporary name, so the one process that records only has to name it (see
-    ``archive.archive_copy``). None when not acceptable, or when anything goes wrong: the
+def _stage(data: bytes, result) -> Path | None:
+    """For ``ingest``: an acceptable file's bytes (``data``, the bytes checked) written and
+    fsynced in its archive folder under a temporary name, so the one process that records
+    only has to name it (see ``archive.archive_copy``). None when not acceptable, already
+    in the ledger (a duplicate is not archived again), or when anything goes wrong: the
     recording process then copies the file itself, and says what went wrong."""
-    from .archive import stage_copy
+    from .ledger.queries import REJECTED, submission_by_sha
     from .workspace import Workspace
 
     if result.status != "accepted" or not result.sha256:
         return None
     conn = getattr(_state["history"], "conn", None)
     try:
-        if conn is not None and conn.execute(  # bytes the ledger has: a duplicate
-                "SELECT 1 FROM submissions WHERE sha256 = ? AND status != 'rejected'",
-                (result.sha256,)).fetchone():
-            return None
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != result.sha256:
+        seen = submission_by_sha(conn, result.sha256) if conn is not None else None
+        if seen is not None and seen.status != REJECTED:
             return None
         folder = Workspace(Path(_state["stage_in"])).archive_dir(result.period,
                                                                  result.contract_id)
@@ -284,14 +284,14 @@ class Prechecks:
                 found = done
                 break
             if done is not None:  # a file the caller did not take (a duplicate)
-                _discard(done.staged)
+                discard(done.staged)
         if path == self._last:
             self.close()
         if found is None:
             return None
         if found.sha256 != sha256 or found.received_at != received_at \
                 or found.asked & self.recorded:
-            _discard(found.staged)
+            discard(found.staged)
             return None
         if found.staged is not None:
             self._staged[path] = found.staged
@@ -303,7 +303,7 @@ class Prechecks:
 
     def release(self, path: Path) -> None:
         """Remove the staged copy of ``path`` if the caller did not use it."""
-        _discard(self._staged.pop(path, None))
+        discard(self._staged.pop(path, None))
 
     def note_recorded(self, result) -> None:
         if result.contract_id and result.period and result.kind:
@@ -318,16 +318,8 @@ class Prechecks:
             self._results.close()
         self._results = None
         for staged in self._staged.values():
-            _discard(staged)
+            discard(staged)
         self._staged.clear()
-
-
-def _discard(path: Path | None) -> None:
-    if path is not None:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass  # a temporary file: the next run's leftover sweep removes it
 
 
 def ingest_prechecks(paths: list[Path], received: Callable[[Path], datetime | None], register,

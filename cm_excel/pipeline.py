@@ -135,15 +135,16 @@ def max_bytes_of(register: Register) -> int:
 
 
 def check_one(path: Path, register: Register, history: History, *, max_bytes: int,
-              received_at: datetime | None = None) -> ValidationResult:
+              received_at: datetime | None = None, loaded=None) -> ValidationResult:
     """Open safely, read and validate one file; never raises for a bad file.
 
     A file that is not safe to open, or cannot be read, gives a result with one error
     finding carrying the safety code (OPEN_...) and its sentence. Safety notes (external
-    links, data connections, embedded objects) are added as warnings.
+    links, data connections, embedded objects) are added as warnings. ``loaded`` is
+    ``load_bounded``'s answer for ``path`` when the caller has read it already.
     """
     try:
-        data, refusal = load_bounded(path, max_bytes=max_bytes)
+        data, refusal = loaded or load_bounded(path, max_bytes=max_bytes)
         sha = hashlib.sha256(data).hexdigest() if data is not None else _sha_or_blank(path)
         return _check_loaded(path, data, refusal, sha, register, history, max_bytes=max_bytes,
                              received_at=received_at)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..portfolio.grouping import by_contract
 from .model import AMBER, RED, Flag, most_serious_action, worst_severity
 
 if TYPE_CHECKING:
@@ -67,9 +68,7 @@ def _no_return_word(status: str) -> str | None:
 def contract_overview(data: "QuarterData", flags: list[Flag]) -> list[ContractOverview]:
     """One line per active contract, in Contract ID order."""
     out = []
-    flags_of: dict[str, list[Flag]] = {}  # grouped once: linear in contracts and flags
-    for f in flags:
-        flags_of.setdefault(f.contract_id, []).append(f)
+    flags_of = by_contract(flags)  # grouped once: linear in contracts and flags
     for contract in data.contracts:
         cid = contract.contract_id
         mine = tuple(flags_of.get(cid, ()))

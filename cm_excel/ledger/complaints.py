@@ -15,7 +15,10 @@ from typing import Any, Iterable, Mapping
 
 from ..periods import Period
 
-# Ledger statuses whose values were accepted at some point (a superseded return was).
+# Complaint rows of accepted performance returns, with the file they came from.
+_ACCEPTED_ROWS = ("SELECT c.*, s.original_name, s.archive_path FROM complaints c"
+                  " JOIN submissions s ON s.id = c.submission_id"
+                  " WHERE s.status = 'accepted' AND s.kind = 'performance'")
 
 
 def words(text: Any) -> str:
@@ -47,10 +50,7 @@ def accepted_by_contract(conn: sqlite3.Connection) -> dict[str, list[sqlite3.Row
     twice per complaint."""
     grouped: dict[str, list[sqlite3.Row]] = {}
     for r in conn.execute(
-            "SELECT c.*, s.original_name, s.archive_path FROM complaints c"
-            " JOIN submissions s ON s.id = c.submission_id"
-            " WHERE s.status = 'accepted' AND s.kind = 'performance'"
-            " ORDER BY c.contract_id, c.fy, c.quarter, c.row").fetchall():
+            _ACCEPTED_ROWS + " ORDER BY c.contract_id, c.fy, c.quarter, c.row").fetchall():
         grouped.setdefault(r["contract_id"], []).append(r)
     return grouped
 
@@ -61,9 +61,7 @@ def accepted_complaints(conn: sqlite3.Connection, contract_id: str, *,
     """Complaint rows of the contract's accepted performance returns for quarters before
     ``before`` and/or after ``after``, oldest quarter first (with the row's fy, quarter,
     submission id, sheet and row)."""
-    sql = ("SELECT c.*, s.original_name, s.archive_path FROM complaints c"
-           " JOIN submissions s ON s.id = c.submission_id"
-           " WHERE s.status = 'accepted' AND s.kind = 'performance' AND c.contract_id = ?")
+    sql = _ACCEPTED_ROWS + " AND c.contract_id = ?"
     args: list[Any] = [contract_id]
     if before is not None:
         sql += " AND (c.fy * 4 + c.quarter - 1) < ?"

@@ -19,6 +19,7 @@ from ..periods import Period, return_deadline, working_days_between
 from ..register.model import Contract, Register, SlaKpi
 from ..templates.contract import COMPLAINTS, FINANCIAL, KINDS, PERFORMANCE
 from ..portfolio.calendar import register_name_of
+from ..portfolio.grouping import by_contract
 from ..portfolio.quarter import (
     ACCEPTED, HELD, LATE, MISSING, NOT_YET_DUE, REJECTED, ChaseItem, Complaint, FinanceLine,
     HistoryPoint, Incident, KpiResult, QuarterData, Restatement, ReturnStatus, Source,
@@ -174,7 +175,7 @@ def _with_computed_costs(register: Register, period: Period, contracts, kpis: li
         if kind == FINANCIAL and p != period and rows \
                 and all(r["quarter_actual"] is not None for r in rows):
             earlier.setdefault(c, {})[p] = sum(r["quarter_actual"] for r in rows)
-    kpis_by, finance_by = _by_contract(kpis), _by_contract(finance)
+    kpis_by, finance_by = by_contract(kpis), by_contract(finance)
     out: list[KpiResult] = []
     for contract in contracts:
         cid = contract.contract_id
@@ -187,14 +188,6 @@ def _with_computed_costs(register: Register, period: Period, contracts, kpis: li
         out += with_computed_cost(kpis_by.get(cid, []), finance_by.get(cid, []),
                                   earlier_spend=earlier.get(cid, {}), thresholds=thresholds)
     return out
-
-
-def _by_contract(items) -> dict[str, list]:
-    """``items`` (each with a ``contract_id``) grouped by contract, in their order."""
-    grouped: dict[str, list] = {}
-    for item in items:
-        grouped.setdefault(item.contract_id, []).append(item)
-    return grouped
 
 
 def _get(r: sqlite3.Row, column: str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
+from .grouping import cached_by_contract
 from .rag import cell_ref, variance_share
 from ..periods import Period, period_of
 from ..register.model import Contract, Dispute, Register, Settings
@@ -352,45 +353,34 @@ class QuarterData:
     register: Register | None = field(default=None, compare=False, repr=False)
 
     def disputes_of(self, contract_id: str) -> list[Dispute]:
-        return list(self._by_contract("disputes").get(contract_id, ()))
+        return list(cached_by_contract(self, "disputes").get(contract_id, ()))
 
     def previous_return_of(self, contract_id: str, kind: str) -> ReturnStatus | None:
-        return next((r for r in self._by_contract("previous_returns").get(contract_id, ())
+        return next((r for r in cached_by_contract(self, "previous_returns").get(contract_id, ())
                      if r.kind == kind), None)
 
     def contract(self, contract_id: str) -> Contract:
-        return self._by_contract("contracts")[contract_id][0]
+        return cached_by_contract(self, "contracts")[contract_id][0]
 
     def register_ref(self, contract: Contract, sheet: str = "Contracts", row: int | None = None) -> str:
         """``register.xlsx Contracts row 4``: where the contract (or another row) is."""
         return register_row_ref(self.register_name, sheet, contract.row if row is None else row)
 
     def kpis_of(self, contract_id: str) -> list[KpiResult]:
-        return list(self._by_contract("kpis").get(contract_id, ()))
+        return list(cached_by_contract(self, "kpis").get(contract_id, ()))
 
     def finance_of(self, contract_id: str) -> list[FinanceLine]:
-        return list(self._by_contract("finance").get(contract_id, ()))
+        return list(cached_by_contract(self, "finance").get(contract_id, ()))
 
     def incidents_of(self, contract_id: str) -> list[Incident]:
-        return list(self._by_contract("incidents").get(contract_id, ()))
+        return list(cached_by_contract(self, "incidents").get(contract_id, ()))
 
     def returns_of(self, contract_id: str) -> list[ReturnStatus]:
         """The contract's returns of the quarter (none when it is not active in it)."""
-        return list(self._by_contract("returns").get(contract_id, ()))
+        return list(cached_by_contract(self, "returns").get(contract_id, ()))
 
     def return_of(self, contract_id: str, kind: str) -> ReturnStatus:
-        return next(r for r in self._by_contract("returns")[contract_id] if r.kind == kind)
-
-    def _by_contract(self, name: str) -> dict[str, list]:
-        """One of the tuples grouped by contract ID, in order; grouped once (the tuples never
-        change), so asking per contract stays linear for a national portfolio."""
-        cache = self.__dict__.setdefault("_grouped", {})
-        if name not in cache:
-            grouped: dict[str, list] = {}
-            for item in getattr(self, name):
-                grouped.setdefault(item.contract_id, []).append(item)
-            cache[name] = grouped
-        return cache[name]
+        return next(r for r in cached_by_contract(self, "returns")[contract_id] if r.kind == kind)
 
     def finance_total(self, contract_id: str) -> FinanceTotal | None:
         """The contract's financial return summed over lines; None without an accepted one."""

@@ -8,10 +8,12 @@ would see differently from openpyxl (a cell showing an error, a time of day, a t
 that does not parse, a sheet calamine cannot open) is read with openpyxl instead, as it
 always was, so the problems found are the same either way. One difference is left: a date
 cell holding a serial number past 31 Dec 9999 reads as that number ("... is not a date")
-where openpyxl gave "#VALUE!" (CELL_SHOWS_ERROR); both name the same cell. Each sheet's Excel table is found by name; when a
-spreadsheet program has dropped the table, the header row is found by its first header
-instead. Rows typed just below a table that did not grow to take them are still read:
-nothing the office typed is silently ignored.
+where openpyxl gave "#VALUE!" (CELL_SHOWS_ERROR); both name the same cell.
+
+Each sheet's Excel table is found by name; when a spreadsheet program has dropped the
+table, the header row is found by its first header instead. Rows typed just below a table
+that did not grow to take them are still read: nothing the office typed is silently
+ignored.
 
 Problem codes: REGISTER_UNREADABLE, MISSING_SHEET, MISSING_COLUMN, BLANK_REQUIRED_CELL, and
 the cell codes of ``convert`` (NOT_A_NUMBER, NOT_A_DATE, NOT_IN_LIST, ...).

@@ -32,6 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..atomic import write_bytes_atomic
 from ..periods import Period
+from ..portfolio.grouping import by_contract
 from ..portfolio.rag import day
 from ..register.model import Contract, Register
 from ..resources import office_file
@@ -105,13 +106,11 @@ def draft_quarter_mail(workspace: Workspace, register: Register, period: Period,
     folder = workspace.outbox / "mail" / period.slug
     result = MailResult(period, folder)
     report = status(workspace, register, period, as_of=as_of)
-    by_contract: dict[str, list[ReturnStatus]] = {}
-    for r in report.returns:
-        by_contract.setdefault(r.contract_id, []).append(r)
+    returns_of = by_contract(report.returns)
     writer = _Writer(workspace, register, period, as_of, folder, result)
     no_templates = []
     for contract in register.active_contracts(period):
-        returns = by_contract.get(contract.contract_id, [])
+        returns = returns_of.get(contract.contract_id, [])
         if not writer.issue(contract):
             no_templates.append(contract.contract_id)
         writer.feedback(contract, returns)

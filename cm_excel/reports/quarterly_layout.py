@@ -23,7 +23,8 @@ from ..portfolio.rag import day
 from ..register.model import Settings
 from ..portfolio.quarter import QuarterData
 from ..print_setup import MIN_SCALE, fit_widths, fold_columns, table_breaks
-from .xlsx_style import Styles, page_setup, put, set_widths, wrapped_height, write_row
+from .xlsx_style import (Styles, chars_per_line, page_setup, put, set_widths, wrapped_height,
+                         write_row)
 
 HEADER_ROW = 2  # zero-based: Excel row 3
 TITLE_HEIGHT, SUBTITLE_HEIGHT = 24, 15
@@ -98,7 +99,7 @@ def _wrap_subtitle(ws, ctx) -> None:
     printed columns rather than being cut at the print area's edge; the repeated rows grow
     with it."""
     shown = sum(w for i, w in enumerate(ctx.widths) if i not in ctx.hidden)
-    per_line = max(4, int(shown * 1.15) - 1)  # as xlsx_style.wrapped_lines counts
+    per_line = chars_per_line(shown)
     if len(ctx.period_line) <= per_line:
         return
     lines: list[str] = []

@@ -175,6 +175,11 @@ def set_widths(ws, widths) -> None:
         ws.set_column(col, col, width)
 
 
+def chars_per_line(width: float) -> int:
+    """Characters of 10pt text on one line of a column ``width`` (Calibri-11 width units)."""
+    return max(4, int(width * 1.15) - 1)
+
+
 @lru_cache(maxsize=4096)  # the same words recur in thousands of rows of a national workbook
 def wrapped_lines(text, width: float) -> int:
     """How many lines ``text`` takes when wrapped in a column ``width`` characters wide.
@@ -182,7 +187,7 @@ def wrapped_lines(text, width: float) -> int:
     A greedy word wrap (long words broken), as Excel and LibreOffice do; generous by a
     character so a line never overflows in a slightly wider font.
     """
-    per_line = max(4, int(width * 1.15) - 1)  # 10pt text in Calibri-11 width units
+    per_line = chars_per_line(width)
     lines = 0
     for para in str(text).split("\n"):
         used = 0
