@@ -4,8 +4,8 @@
 
 A copy is written to a temporary name in the target folder, flushed and fsynced (by a
 worker process while files are checked, or here), read back and its sha256 checked, and
-only then given its real name. Nothing already in the archive
-is ever modified or deleted: a target that exists with the same bytes is simply reused, and
+only then given its real name; its folder is fsynced before the ledger names the copy.
+Nothing already in the archive is ever modified or deleted: a target that exists with the same bytes is simply reused, and
 one with different bytes is an error. An inbox file is removed only after the archive copy
 has been verified against it (:func:`remove_archived`).
 """
@@ -17,6 +17,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,12 +79,15 @@ def relative_to_workspace(workspace: Workspace, path: Path) -> str:
 
 
 def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
-                 sha256: str, staged: Path | None = None) -> ArchivedCopy:
+                 sha256: str, staged: Path | None = None,
+                 sync_folder: Callable[[Path], None] = fsync_dir) -> ArchivedCopy:
     """Copy ``source`` to ``target`` in the archive, verified against ``sha256``.
 
     ``staged`` is a temporary copy of the same bytes already written and fsynced in the
     target's folder (``stage_copy``, by a worker process): it is verified and given the
     target's name instead of writing the bytes again; it never outlives this call.
+    ``sync_folder`` makes the new name durable: at once by default, or later, before the
+    ledger names the copy (``CommitGroup.sync_later``).
 
     Raises SourceChanged when ``source`` no longer has that sha256 (nothing is written),
     ArchiveError when ``target`` exists with other bytes or the copy does not verify.
@@ -104,7 +108,8 @@ def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
             if hashlib.sha256(data).hexdigest() != sha256:
                 raise SourceChanged(f"{source}: the file changed while it was being read")
             staged = stage_copy(target.parent, data, target.stem)
-        return _publish_verified(workspace, Path(staged), source, target, sha256)
+        return _publish_verified(workspace, Path(staged), source, target, sha256,
+                                 sync_folder)
     except OSError as exc:  # a full disk, a read-only folder: say where, and what to do
         if exc.errno not in _ENVIRONMENT:
             raise
@@ -139,9 +144,9 @@ def discard(tmp: str | os.PathLike | None) -> None:
             pass
 
 
-def _publish_verified(workspace: Workspace, tmp: Path, source, target: Path,
-                      sha256: str) -> ArchivedCopy:
-    """Give the staged copy ``tmp`` its name once it verifies; fsync the folder."""
+def _publish_verified(workspace: Workspace, tmp: Path, source, target: Path, sha256: str,
+                      sync_folder: Callable[[Path], None]) -> ArchivedCopy:
+    """Give the staged copy ``tmp`` its name once it verifies; sync the folder."""
     crashpoint("archive.partial_written")
     try:  # mkstemp makes the file private (0600); keep the inbox file's permissions
         shutil.copymode(source, tmp)
@@ -152,7 +157,7 @@ def _publish_verified(workspace: Workspace, tmp: Path, source, target: Path,
     _publish(tmp, target, sha256)
     crashpoint("archive.published")
     discard(tmp)
-    fsync_dir(target.parent)
+    sync_folder(target.parent)
     return ArchivedCopy(target, relative_to_workspace(workspace, target), sha256, True)
 
 
@@ -170,14 +175,6 @@ def _publish(tmp: Path, target: Path, sha256: str) -> None:
     if target.exists():
         raise ArchiveError(f"{target}: appeared in the archive meanwhile")
     os.rename(tmp, target)
-
-
-def holds(workspace: Workspace, relative: str | None, sha256: str) -> bool:
-    """True when the archive file ``relative`` exists and has exactly ``sha256``."""
-    if not relative:
-        return False
-    path = workspace.root / relative
-    return path.is_file() and sha256_file(path) == sha256
 
 
 def remove_archived(inbox_file: str | os.PathLike, archived: str | os.PathLike,

@@ -49,6 +49,7 @@ from .validation.result import History, NoHistory, ValidationResult
 from .validation.validate import validate_return
 from .workspace import Workspace
 from .atomic import remove_leftovers
+from .commit_group import CommitGroup
 from .crashpoints import crashpoint
 from .environment import environment_failure, in_folder
 
@@ -318,16 +319,20 @@ def ingest(workspace: Workspace, register: Register, *, now: datetime | None = N
                 [i.path for i in readable], _mtime, register, ledger_path=workspace.ledger_path,
                 max_bytes=run.max_bytes, workspace_root=workspace.root)
             total = len(items)
+            done: list[tuple[int, str, FileOutcome]] = []  # reported once their group commits
             for index, item in enumerate(skipped + readable, start=1):
-                progress("ingest.file", name=item.name, index=index, total=total)
                 if item.action != "read":
                     outcome = FileOutcome(item.name, item.path, Outcome.SKIPPED, note=item.note)
                 else:
                     outcome = run.one_safely(item.path)
-                report.files.append(outcome)
-                progress("ingest.outcome", outcome=outcome)
+                done.append((index, item.name, outcome))
+                if run.group.due():
+                    run.group.commit()
+                    _report(done, report, progress, total)
+            run.group.commit()
+            _report(done, report, progress, total)
             run.put_aside_superseded(report)
-        except sqlite3.Error as exc:  # outside one file: a ledger that cannot be written
+        except (sqlite3.Error, OSError) as exc:  # outside one file: ledger or archive unwritable
             failure = environment_failure(exc, ledger=workspace.ledger_path)
             if failure is None:
                 raise
@@ -335,11 +340,22 @@ def ingest(workspace: Workspace, register: Register, *, now: datetime | None = N
         finally:
             pooled = run.prechecks.pooled
             run.prechecks.close()
+            run.group.abandon()  # a run failing mid-group: those files stay in the inbox
             conn.close()
             if pooled:  # archive copies the workers staged for files nobody took
                 remove_leftovers(workspace.archive)
     progress("ingest.done", report=report)
     return report
+
+
+def _report(done: list[tuple[int, str, FileOutcome]], report: IngestReport, progress: Progress,
+            total: int) -> None:
+    """The outcomes of files whose group has committed, in order."""
+    for index, name, outcome in done:
+        progress("ingest.file", name=name, index=index, total=total)
+        report.files.append(outcome)
+        progress("ingest.outcome", outcome=outcome)
+    done.clear()
 
 
 def _mtime(path: Path) -> datetime | None:
@@ -365,6 +381,7 @@ class _Run:
         self.history = LedgerHistory(conn)
         self.max_bytes = max_bytes_of(register)
         self.prechecks = parallel.Prechecks()  # files checked ahead by worker processes
+        self.group = CommitGroup(conn)  # files recorded, waiting for one commit
 
     def one_safely(self, path: Path) -> FileOutcome:
         """``one``, but nothing about one file stops the run: an unexpected failure makes the
@@ -373,10 +390,9 @@ class _Run:
         run with WorkspaceError instead: every later file would fail the same way."""
         try:
             crashpoint("ingest.file")
-            return self.one(path)
+            with self.group.file():  # undone alone if it raises
+                return self.one(path)
         except Exception as exc:
-            if self.conn.in_transaction:
-                self.conn.rollback()
             failure = environment_failure(exc, ledger=self.ws.ledger_path)
             filename = getattr(exc, "filename", None)
             about_this_file = filename is not None and in_folder(filename, self.ws.inbox)
@@ -476,7 +492,8 @@ class _Run:
                                         version, result.sha256)
         try:
             copy = archive.archive_copy(self.ws, path, target, result.sha256,
-                                        staged=self.prechecks.staged(path))
+                                        staged=self.prechecks.staged(path),
+                                        sync_folder=self.group.sync_later)
         except archive.SourceChanged:
             return FileOutcome(path.name, path, Outcome.SKIPPED, received_at=received_at,
                                note="skipped: the file changed while it was being read; "
@@ -488,21 +505,26 @@ class _Run:
                       ingested_at=self.now, archive_path=copy.relative,
                       feedback_path=self._rel(fb), extra_findings=extra, replaces=replaces)
         crashpoint("ingest.recorded")
-        removed = archive.remove_archived(path, copy.path, result.sha256)
-        crashpoint("ingest.removed")
-        if removed:
-            self._clear_unidentified(result.file, received_at)
         if status == HELD:
             outcome, note = Outcome.HELD, _join(*(f.message for f in extra))
         elif result.findings:
             outcome, note = Outcome.ACCEPTED_WITH_NOTES, ""
         else:
             outcome, note = Outcome.ACCEPTED, ""
-        if not removed:
-            note = _join(note, "the archive copy is verified, but the inbox file was saved over "
-                               "meanwhile, so it was left in the inbox")
-        return self._outcome(path, outcome, result, done, received_at, fb, copy.path,
-                             removed=removed, note=note)
+        out = self._outcome(path, outcome, result, done, received_at, fb, copy.path, note=note)
+        self.group.then(lambda: self._remove_accepted(out, result.file, result.sha256))
+        return out
+
+    def _remove_accepted(self, out: FileOutcome, name: str, sha256: str) -> None:
+        """After the commit: the inbox file goes, if it still holds the bytes archived."""
+        removed, why = _remove_archived(out.path, out.archive_path, sha256)
+        crashpoint("ingest.removed")
+        out.removed_from_inbox = removed
+        if removed:
+            self._clear_unidentified(name, out.received_at)
+        else:
+            out.note = _join(out.note, why or "the archive copy is verified, but the inbox "
+                             "file was saved over meanwhile, so it was left in the inbox")
 
     def _reject(self, path: Path, result: ValidationResult, received_at: datetime,
                 replaces: int | None) -> FileOutcome:
@@ -552,15 +574,20 @@ class _Run:
             out.note = f"same file as submission {seen.id}; left in the inbox: {exc}"
             return out
         out.archive_path = archived
-        if archive.holds(self.ws, seen.archive_path, seen.sha256) and \
-                archive.remove_archived(path, archived, seen.sha256):
-            out.removed_from_inbox = True
+        self.group.then(lambda: self._remove_duplicate(out, seen))
+        return out
+
+    @staticmethod
+    def _remove_duplicate(out: FileOutcome, seen: Submission) -> None:
+        """After the commit (``seen`` may be in the same group): the inbox file goes."""
+        removed, why = _remove_archived(out.path, out.archive_path, seen.sha256)
+        out.removed_from_inbox = removed
+        if removed:
             out.note = (f"already received ({seen.status}, version {seen.version}); "
                         "not counted twice, removed from the inbox (the archive holds it)")
         else:
-            out.note = (f"same file as submission {seen.id} ({seen.status}), but the archive "
-                        f"copy {seen.archive_path} differs; left in the inbox")
-        return out
+            out.note = why or (f"same file as submission {seen.id} ({seen.status}), but the "
+                               f"archive copy {seen.archive_path} differs; left in the inbox")
 
     # -- helpers --
 
@@ -574,7 +601,7 @@ class _Run:
         return archive.relative_to_workspace(self.ws, path) if path else None
 
     def _outcome(self, path, outcome, result: ValidationResult, done: Recorded, received_at,
-                 fb, archived, *, removed=False, note="") -> FileOutcome:
+                 fb, archived, *, note="") -> FileOutcome:
         return FileOutcome(
             path.name, path, outcome, note=note, contract_id=result.contract_id,
             period=result.period, kind=result.kind, submission_id=done.submission_id,
@@ -582,13 +609,22 @@ class _Run:
             restatements=done.restatements, errors=result.count(Level.ERROR),
             queries=result.count(Level.QUERY), warnings=result.count(Level.WARNING),
             problems=sorted(result.findings, key=sort_key)[:FIRST_PROBLEMS], feedback_path=fb,
-            archive_path=archived, received_at=received_at, removed_from_inbox=removed)
+            archive_path=archived, received_at=received_at)
 
     def _from_submission(self, path, seen: Submission, outcome, received_at) -> FileOutcome:
         return FileOutcome(
             path.name, path, outcome, contract_id=seen.contract_id, period=seen.period,
             kind=seen.kind, submission_id=seen.id, version=seen.version, errors=seen.errors,
             queries=seen.queries, warnings=seen.warnings, received_at=received_at)
+
+
+def _remove_archived(path: Path, archived: Path, sha256: str) -> tuple[bool, str | None]:
+    """``archive.remove_archived``, with why the file stays when it cannot be removed."""
+    try:
+        return archive.remove_archived(path, archived, sha256), None
+    except OSError as exc:
+        return False, (f"recorded, but it could not be removed from the inbox "
+                       f"({exc.strerror or exc}); the next run removes it")
 
 
 def _same_problems(result: ValidationResult, recorded: list[Finding]) -> bool:

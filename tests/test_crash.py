@@ -40,6 +40,7 @@ KILL_POINTS = [
     ("ingest.archived", 1), ("ingest.archived", 2),
     ("ingest.accepted_feedback", 1), ("ingest.accepted_feedback", 2),
     ("ingest.recorded", 1), ("ingest.recorded", 2),
+    ("ingest.folders_synced", 1), ("ingest.committed", 1),
     ("archive.before_inbox_removed", 1), ("archive.before_inbox_removed", 2),
     ("archive.before_inbox_removed", 3),
     ("ingest.removed", 1), ("ingest.removed", 2),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cm_excel import parallel
+from cm_excel import commit_group, parallel
 from cm_excel.pipeline import ingest, validate_paths
 from cm_excel.periods import Period
 from cm_excel.register.reader import read_register
@@ -90,15 +90,20 @@ def test_validate_with_workers_matches_one_by_one(returns, workers):
     assert [r.lines for r in pooled] == [r.lines for r in alone]
 
 
-def test_ingest_with_workers_matches_one_by_one(returns, workers, tmp_path):
+@pytest.mark.parametrize("group", [None, 3])
+def test_ingest_with_workers_matches_one_by_one(returns, workers, tmp_path, monkeypatch, group):
+    """One by one: one worker, and each file committed alone. Then two workers, with the
+    files committed in groups of the default size, or of 3 (so groups end mid-run)."""
     register = read_register(returns.register)
+    sizes = {1: 1, 2: group or commit_group.MAX_FILES}
     runs = {}
     for n in (1, 2):
         workers(n)
+        monkeypatch.setattr(commit_group, "MAX_FILES", sizes[n])
         ws = _workspace(tmp_path / f"w{n}", returns.register, returns.files)
         report = ingest(ws, register, now=NOW)
-        runs[n] = (ws, [(f.name, f.outcome, f.version, f.errors, f.warnings)
-                        for f in report.files])
+        runs[n] = (ws, [(f.name, f.outcome, f.version, f.errors, f.warnings, f.note,
+                         f.removed_from_inbox) for f in report.files])
     assert runs[2][1] == runs[1][1]
     assert len(runs[2][1]) == N
     assert _ledger(runs[2][0]) == _ledger(runs[1][0])

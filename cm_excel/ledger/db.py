@@ -11,6 +11,9 @@ by a newer cm-excel (a higher version than this one knows) is refused rather tha
 
 All writes go through :func:`transaction` (``BEGIN IMMEDIATE``), so two processes never
 interleave half-written submissions: the second waits (busy timeout) or fails cleanly.
+Inside a group commit (:func:`begin_group` … :func:`commit_group`, which ``ingest`` uses so
+that one commit makes several files' records durable) a transaction is a savepoint of the
+group's: it is undone alone if it fails, and made durable with the group.
 """
 
 from __future__ import annotations
@@ -89,6 +92,12 @@ def latest_version() -> int:
     return migrations()[-1][0]
 
 
+class LedgerConnection(sqlite3.Connection):
+    """A ledger connection; ``grouped`` is true while a group commit is open on it."""
+
+    grouped = False
+
+
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     """Open (creating and migrating when needed) the ledger at ``path``.
 
@@ -102,11 +111,12 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
             if not path.is_file():
                 raise WorkspaceError(f"{path}: no ledger here")
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                   isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+                                   isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   factory=LedgerConnection)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), isolation_level=None,
-                                   timeout=BUSY_TIMEOUT_MS / 1000)
+                                   timeout=BUSY_TIMEOUT_MS / 1000, factory=LedgerConnection)
     except sqlite3.Error as exc:
         raise WorkspaceError(f"{path}: cannot open the ledger ({exc})") from exc
     try:
@@ -203,14 +213,16 @@ def transaction(conn: sqlite3.Connection):
     """``BEGIN IMMEDIATE`` … ``COMMIT``; ``ROLLBACK`` on any exception (which propagates).
 
     IMMEDIATE takes the write lock at the start, so a second writer waits for the first
-    to finish instead of failing half-way with "database is locked".
+    to finish instead of failing half-way with "database is locked". Inside a group commit
+    it is ``SAVEPOINT`` … ``RELEASE`` instead (``ROLLBACK TO`` on an exception).
     """
+    if getattr(conn, "grouped", False):
+        with savepoint(conn):
+            yield conn
+        return
     if conn.in_transaction:
         raise RuntimeError("nested ledger transaction")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        raise WorkspaceError(f"the ledger is busy or locked ({exc}); try again") from exc
+    _begin(conn)
     try:
         yield conn
     except BaseException:
@@ -218,3 +230,46 @@ def transaction(conn: sqlite3.Connection):
         raise
     else:
         conn.execute("COMMIT")
+
+
+@contextmanager
+def savepoint(conn: sqlite3.Connection):
+    """Writes undone together if the block raises, kept in the open transaction if not."""
+    conn.execute("SAVEPOINT part")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK TO part")
+        conn.execute("RELEASE part")
+        raise
+    else:
+        conn.execute("RELEASE part")
+
+
+def begin_group(conn: LedgerConnection) -> None:
+    """Open a group commit: the write lock is held, and every :func:`transaction` until
+    :func:`commit_group` is a savepoint of this one transaction."""
+    if conn.in_transaction:
+        raise RuntimeError("nested ledger transaction")
+    _begin(conn)
+    conn.grouped = True
+
+
+def commit_group(conn: LedgerConnection) -> None:
+    """Make the group's writes durable (one commit, one sync of the log)."""
+    conn.grouped = False
+    conn.execute("COMMIT")
+
+
+def abandon_group(conn: LedgerConnection) -> None:
+    """Undo the group's writes (a run that fails before its commit)."""
+    conn.grouped = False
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise WorkspaceError(f"the ledger is busy or locked ({exc}); try again") from exc
