@@ -415,6 +415,8 @@ def test_formatted_empty_cells_far_away_are_fine(tmp_path):
     (b'<row><c><v>1</v></c><c><v>1</v></c></row><row r="5"><c/><c><v>2</v></c></row>',
      "A1:B5"),  # no r attributes: positions follow on
     (b'<row r="1"><c r="A1" s="2"/></row><c:chart/>', None),  # formatting only
+    (b"<row r='1'><c r=\"B1\"><v>1</v></c><c r='F7'><v>1</v></c><c r=\"C2\"/></row>",
+     "B1:F7"),  # one tag the fast path cannot read sends the whole part to expat
 ])
 def test_sheet_extent(rows, span):
     from cm_excel.intake.extent import sheet_extent

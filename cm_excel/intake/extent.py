@@ -29,11 +29,13 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 # space and double-quoted without "<" or ">" inside. Literal-led patterns let the regex
 # engine skip ahead and no group can reach past the tag, so the scan stays linear. A cell
 # tag written any other way (single quotes, attributes run together, a ">" in a value) does
-# not match in full, the counts differ, and the part goes to expat.
+# not match in full: it matches the second alternative, with every group empty, and the
+# part goes to expat.
 _CELL_TAG = re.compile(rb"<c[\s/>]")
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
-_CELL_REF_FIRST = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"((?:\s+[A-Za-z_][-\w.:]*\s*=\s*"[^"<>]*")*)\s*(/?)>')
+_CELL = re.compile(
+    rb'<c(?: r="([A-Z]{1,3})([0-9]{1,7})"((?:\s+[A-Za-z_][-\w.:]*\s*=\s*"[^"<>]*")*)\s*(/?)>'
+    rb'|[\s/>])')
 _MAYBE_R = re.compile(rb"r\s*=")
 _ANOTHER_R = re.compile(rb"""(?:^|[\s"'\x00])r\s*=""")  # NUL joins the tags' texts
 _REF = re.compile(r"\s*\$?([A-Za-z]{0,3})\$?([0-9]+)")
@@ -78,15 +80,14 @@ def sheet_extent(xml: bytes) -> Extent | None:
     if not _PREFIXED_CELL.search(xml):
         if not _CELL_TAG.search(xml):
             return None  # not a worksheet, or one with no cells at all
-        tags = len(_CELL_TAG.findall(xml))
-        refs = _CELL_REF_FIRST.findall(xml)
-        if len(refs) == tags and _one_r(refs):
-            full = [(c, r) for c, r, _rest, empty in refs if not empty]
-            if not full:
+        cells = _CELL.findall(xml)
+        letters = {c for c, _r, _rest, empty in cells if not empty}  # b"": a tag not in full
+        if b"" not in letters and _one_r(cells):
+            if not letters:
                 return None
-            nums = [int(r) for _c, r in full]
-            cols = [_col(c) for c in {c for c, _r in full}]
-            return Extent(min(nums) - 1, min(cols), max(nums) - 1, max(cols))
+            rows = [int(r) for r in {r for _c, r, _rest, empty in cells if not empty}]
+            cols = [_col(c) for c in letters]
+            return Extent(min(rows) - 1, min(cols), max(rows) - 1, max(cols))
     return _walk(xml)
 
 

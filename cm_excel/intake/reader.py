@@ -31,6 +31,7 @@ import math
 import os
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -245,6 +246,17 @@ class _Book:
 
 def _norm(value) -> str:
     """Header and label text as compared: whitespace collapsed, case folded, no trailing colon."""
+    if type(value) is str and len(value) <= 200:  # a label: the same ones in every return
+        return _norm_label(value)
+    return _normalise(value)
+
+
+@lru_cache(maxsize=4096)
+def _norm_label(text: str) -> str:
+    return _normalise(text)
+
+
+def _normalise(value) -> str:
     return " ".join(str(value).split()).casefold().rstrip(":").rstrip()
 
 

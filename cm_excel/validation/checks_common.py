@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from ..intake.model import Cell, ReturnWorkbook, TableRead
@@ -92,6 +93,7 @@ def received_day(received_at: datetime | date | None) -> date | None:
 _REF_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
+@lru_cache(maxsize=4096)  # the same template cells in every return
 def split_ref(ref: str) -> tuple[str, int]:
     """``"E12"`` → ``("E", 12)``; ``("", 0)`` when it is not an A1 reference."""
     m = _REF_RE.match(ref or "")
