@@ -22,13 +22,14 @@ stage in a fresh process so its peak RSS is its own:
 Per-file figures leave out start-up: (a) and (b) time their loop inside the process; (c)
 and (d) are the slope between a small batch (``SMALL`` files, enough to start the worker
 pool and fill it) and the N files, (t_N - t_small) / (N - small), so reading the register
-and starting and draining the workers are left out as they are for (a). At N of a few hundred or less, where a
-second of noise matters, (a) is timed ``REPEATS`` times and (c) and (d) as ``REPEATS``
-pairs (small batch, N files), and the median kept (the median slope for (c) and (d)). At
-any N the floor is the median of at least ``FLOOR_REPEATS`` passes, so that a first pass
-reading files from disk rather than from the page cache (as every later stage does) does
-not make the floor look dearer than it is. Ratios come from the same run, so they hold up
-on a busy machine when absolute seconds do not.
+and starting and draining the workers are left out as they are for (a). (a) is timed
+``REPEATS`` times and (c) and (d) as ``REPEATS`` pairs (small batch, N files) at N of a few
+hundred or less, where a second of noise matters, and ``REPEATS_ABOVE`` times above that;
+the median is kept (the median slope for (c) and (d)). So one disturbed run does not decide
+a figure, and a first pass of the floor that reads the files from disk rather than from the
+page cache (as every later stage does) does not make the floor look dearer than it is.
+Ratios come from the same run, so they hold up on a busy machine when absolute seconds do
+not.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ SMALL = 50
 VALIDATE_PASSES_UP_TO = 1000
 REPEATS = 9  # timings of (a), and pairs of (c) and (d), at N <= REPEAT_BELOW
 REPEAT_BELOW = 300
-FLOOR_REPEATS = 3  # above REPEAT_BELOW: the first pass may read the files from disk
+REPEATS_ABOVE = 3  # and above it
 ANNUAL_AS_OF = "2027-05-28"
 
 
@@ -197,12 +198,12 @@ def bench_size(n: int, *, naive_sample: int = NAIVE_SAMPLE, cache: Path | None =
     rs = return_set(n, cache=cache or CACHE, echo=echo)
     result = SizeResult(n, rs.megabytes)
     cm = _cm_excel()
-    repeats = REPEATS if n <= REPEAT_BELOW else 1
+    repeats = REPEATS if n <= REPEAT_BELOW else REPEATS_ABOVE
     with tempfile.TemporaryDirectory(prefix="cm-bench-") as tmp:
         tmp = Path(tmp)
         # (a), (b): loops timed inside their process.
         for key, label, limit, times in (
-                ("a", "floor: calamine, every cell", 0, max(repeats, FLOOR_REPEATS)),
+                ("a", "floor: calamine, every cell", 0, repeats),
                 ("b", "naive: pandas read_excel (openpyxl)", naive_sample, 1)):
             ran = _run([sys.executable, str(Path(__file__)), "--stage", key, str(rs.returns),
                         str(limit), str(times)], env)
@@ -422,8 +423,9 @@ def main(argv: list[str] | None = None) -> list[SizeResult]:
 def _write_results(path: Path, lines: list[str]) -> None:
     head = ("# Benchmark results\n\nWritten by `make bench` (`python bench/run.py`); see the "
             "docstring of bench/run.py for what each stage measures. Per-file figures leave "
-            "out start-up (for (c) and (d), the slope between 50 files and N); peak RSS is that of the largest single process (each worker is "
-            "its own). Absolute seconds depend on the machine and on what else runs on it: "
+            "out start-up (for (c) and (d), the slope between 50 files and N); each of (a), "
+            "(c) and (d) is the median of 9 timings at N <= 300 and of 3 above. Peak RSS is "
+            "that of the largest single process (each worker is its own). Absolute seconds depend on the machine and on what else runs on it: "
             "compare the ratios from one run, and the CPU columns, which a busy machine "
             "disturbs far less than wall time.\n\n")
     notes = path.with_name("NOTES.md")
