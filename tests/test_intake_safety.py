@@ -536,3 +536,34 @@ def test_discover_missing_inbox_cannot_go_on(tmp_path):
     from cm_excel.errors import WorkspaceError
     with pytest.raises(WorkspaceError):
         discover(tmp_path / "no inbox")
+
+
+def test_remembered_parts_are_read_for_each_part_that_holds_them():
+    """Relationship and table parts are remembered by their bytes (returns repeat them),
+    but a target is still resolved from the part that refers to it."""
+    from cm_excel.intake.package import read_structure
+
+    ns = b"http://schemas.openxmlformats.org/"
+    rels = (b'<Relationships xmlns="' + ns + b'package/2006/relationships"><Relationship '
+            b'Id="rId1" Type="' + ns + b'officeDocument/2006/relationships/table" '
+            b'Target="../tables/table1.xml"/></Relationships>')
+    table = (b'<table xmlns="' + ns + b'spreadsheetml/2006/main" id="1" name="T" '
+             b'displayName="T" ref="A1:B3"><tableColumns count="2"><tableColumn id="1" '
+             b'name="a"/><tableColumn id="2" name="b"/></tableColumns></table>')
+    book = (b'<workbook xmlns="' + ns + b'spreadsheetml/2006/main" xmlns:r="' + ns +
+            b'officeDocument/2006/relationships"><sheets><sheet name="One" sheetId="1" '
+            b'r:id="rId1"/><sheet name="Two" sheetId="2" r:id="rId2"/></sheets></workbook>')
+    sheet = b'Type="' + ns + b'officeDocument/2006/relationships/worksheet"'
+    book_rels = (b'<Relationships xmlns="' + ns + b'package/2006/relationships">'
+                 b'<Relationship Id="rId1" ' + sheet + b' Target="worksheets/sheet1.xml"/>'
+                 b'<Relationship Id="rId2" ' + sheet + b' Target="a/b/sheet2.xml"/>'
+                 b'</Relationships>')
+    parts = {"xl/workbook.xml": book, "xl/_rels/workbook.xml.rels": book_rels,
+             "xl/worksheets/_rels/sheet1.xml.rels": rels,
+             "xl/a/b/_rels/sheet2.xml.rels": rels,  # the same bytes: xl/a/tables/table1.xml
+             "xl/tables/table1.xml": table}
+    for _ in range(2):  # the second time from what was remembered
+        pkg = read_structure(parts.get)
+        assert [(t.name, t.sheet, t.part) for t in pkg.tables] == \
+            [("T", "One", "xl/tables/table1.xml")]
+        assert pkg.notes == ["Sheet 'Two' refers to a missing table part xl/a/tables/table1.xml."]

@@ -15,6 +15,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element, ParseError
 
@@ -171,12 +172,29 @@ def resolve(source: str, target: str) -> str:
     return posixpath.normpath(path).lstrip("/")
 
 
+# Parts of the templates cm-excel issues come back byte for byte in every return, so what
+# is read from the small ones is remembered by their bytes (bounded: a few hundred parts of
+# at most this size each).
+_REMEMBERED_BYTES = 16 * 1024
+
+
 def relationships(get: GetPart, source: str) -> list[tuple[str, str, str]]:
     """(id, type's last segment lower-cased, target part) of a part's internal relationships."""
     name = rels_part(source)
     data = get(name)
     if data is None:
         return []
+    if len(data) <= _REMEMBERED_BYTES:
+        return list(_remembered_relationships(data, name, source))
+    return _relationships(data, name, source)
+
+
+@lru_cache(maxsize=512)
+def _remembered_relationships(data: bytes, name: str, source: str) -> tuple:
+    return tuple(_relationships(data, name, source))
+
+
+def _relationships(data: bytes, name: str, source: str) -> list[tuple[str, str, str]]:
     out = []
     for el in parse_xml(data, name):
         if local(el.tag) != "Relationship" or (el.get("TargetMode") or "").lower() == "external":
@@ -239,7 +257,8 @@ def read_structure(get: GetPart, workbook: Package | None = None) -> Package:
                 pkg.notes.append(f"Sheet '{sheet.name}' refers to a missing table part {target}.")
                 continue
             try:
-                table = _table_def(parse_xml(data, target), sheet.name, target)
+                table = (_remembered_table(data, sheet.name, target)
+                         if len(data) <= _REMEMBERED_BYTES else _table(data, sheet.name, target))
             except PackageError as exc:
                 if exc.code == "OPEN_XML_HOSTILE":
                     raise
@@ -250,6 +269,13 @@ def read_structure(get: GetPart, workbook: Package | None = None) -> Package:
             else:
                 pkg.tables.append(table)
     return pkg
+
+
+def _table(data: bytes, sheet: str, part: str) -> TableDef | None:
+    return _table_def(parse_xml(data, part), sheet, part)
+
+
+_remembered_table = lru_cache(maxsize=512)(_table)
 
 
 def _table_def(root: Element, sheet: str, part: str) -> TableDef | None:
