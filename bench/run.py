@@ -425,9 +425,10 @@ def _write_results(path: Path, lines: list[str]) -> None:
             "docstring of bench/run.py for what each stage measures. Per-file figures leave "
             "out start-up (for (c) and (d), the slope between 50 files and N); each of (a), "
             "(c) and (d) is the median of 9 timings at N <= 300 and of 3 above. Peak RSS is "
-            "that of the largest single process (each worker is its own). Absolute seconds depend on the machine and on what else runs on it: "
-            "compare the ratios from one run, and the CPU columns, which a busy machine "
-            "disturbs far less than wall time.\n\n")
+            "that of the largest single process (each worker is its own). Absolute seconds "
+            "depend on the machine and on what else runs on it: compare the ratios from one "
+            "run, and the CPU columns, which a busy machine disturbs far less than wall "
+            "time.\n\n")
     notes = path.with_name("NOTES.md")
     tail = f"\n\nSee {notes.name} for the profiles and the before/after figures.\n" \
         if notes.exists() else "\n"

@@ -5,9 +5,9 @@
 A copy is written to a temporary name in the target folder, flushed and fsynced (by a
 worker process while files are checked, or here), read back and its sha256 checked, and
 only then given its real name; its folder is fsynced before the ledger names the copy.
-Nothing already in the archive is ever modified or deleted: a target that exists with the same bytes is simply reused, and
-one with different bytes is an error. An inbox file is removed only after the archive copy
-has been verified against it (:func:`remove_archived`).
+Nothing already in the archive is ever modified or deleted: a target that exists with the
+same bytes is simply reused, and one with different bytes is an error. An inbox file is
+removed only after the archive copy has been verified against it (:func:`remove_archived`).
 """
 
 from __future__ import annotations

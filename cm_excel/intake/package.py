@@ -175,7 +175,7 @@ def resolve(source: str, target: str) -> str:
 # Parts of the templates cm-excel issues come back byte for byte in every return, so what
 # is read from the small ones is remembered by their bytes (bounded: a few hundred parts of
 # at most this size each).
-_REMEMBERED_BYTES = 16 * 1024
+REMEMBERED_PART_BYTES = 16 * 1024
 
 
 def relationships(get: GetPart, source: str) -> list[tuple[str, str, str]]:
@@ -184,7 +184,7 @@ def relationships(get: GetPart, source: str) -> list[tuple[str, str, str]]:
     data = get(name)
     if data is None:
         return []
-    if len(data) <= _REMEMBERED_BYTES:
+    if len(data) <= REMEMBERED_PART_BYTES:
         return list(_remembered_relationships(data, name, source))
     return _relationships(data, name, source)
 
@@ -210,31 +210,41 @@ def read_workbook(get: GetPart) -> Package:
     data = get(WORKBOOK_PART)
     if data is None:
         raise PackageError("OPEN_NOT_SPREADSHEET", WORKBOOK_PART, "no workbook part")
+    remembered = len(data) <= REMEMBERED_PART_BYTES
+    date1904, sheets, names = (_remembered_workbook if remembered else _workbook)(data)
+    rels = {rid: (rtype, target) for rid, rtype, target in relationships(get, WORKBOOK_PART)}
+    pkg = Package(sheets=[], date1904=date1904, defined_names=dict(names))
+    for name, rid, state in sheets:
+        rtype, target = rels.get(rid, ("", None))
+        pkg.sheets.append(SheetPart(name=name, part=target, state=state,
+                                    kind=_SHEET_KINDS.get(rtype, "unknown")))
+    return pkg
+
+
+def _workbook(data: bytes) -> tuple[bool, tuple, tuple]:
+    """(1904 flag, (name, relationship id, state) of each sheet, (name, formula) of each
+    global defined name) from the workbook part."""
     root = parse_xml(data, WORKBOOK_PART)
     if local(root.tag) != "workbook":
         raise PackageError("OPEN_CORRUPT", WORKBOOK_PART, f"root element is {local(root.tag)}")
-    rels = {rid: (rtype, target) for rid, rtype, target in relationships(get, WORKBOOK_PART)}
-    pkg = Package(sheets=[])
+    date1904, sheets, names = False, [], {}
     for el in root:
         tag = local(el.tag)
         if tag == "workbookPr":
-            pkg.date1904 = (el.get("date1904") or "").lower() in ("1", "true", "on")
+            date1904 = (el.get("date1904") or "").lower() in ("1", "true", "on")
         elif tag == "sheets":
-            for sh in el:
-                if local(sh.tag) != "sheet" or sh.get("name") is None:
-                    continue
-                rtype, target = rels.get(_attr(sh, "id") or "", ("", None))
-                pkg.sheets.append(SheetPart(
-                    name=sh.get("name"), part=target,
-                    state=sh.get("state") or "visible",
-                    kind=_SHEET_KINDS.get(rtype, "unknown")))
+            sheets += [(sh.get("name"), _attr(sh, "id") or "", sh.get("state") or "visible")
+                       for sh in el if local(sh.tag) == "sheet" and sh.get("name") is not None]
         elif tag == "definedNames":
             for dn in el:
                 name = dn.get("name")
                 # Sheet-scoped names (localSheetId) and built-ins (_xlnm.*) are not ours.
                 if name and dn.get("localSheetId") is None and not name.startswith("_xlnm."):
-                    pkg.defined_names.setdefault(name, (dn.text or "").strip())
-    return pkg
+                    names.setdefault(name, (dn.text or "").strip())
+    return date1904, tuple(sheets), tuple(names.items())
+
+
+_remembered_workbook = lru_cache(maxsize=64)(_workbook)
 
 
 def read_structure(get: GetPart, workbook: Package | None = None) -> Package:
@@ -257,8 +267,8 @@ def read_structure(get: GetPart, workbook: Package | None = None) -> Package:
                 pkg.notes.append(f"Sheet '{sheet.name}' refers to a missing table part {target}.")
                 continue
             try:
-                table = (_remembered_table(data, sheet.name, target)
-                         if len(data) <= _REMEMBERED_BYTES else _table(data, sheet.name, target))
+                remembered = len(data) <= REMEMBERED_PART_BYTES
+                table = (_remembered_table if remembered else _table)(data, sheet.name, target)
             except PackageError as exc:
                 if exc.code == "OPEN_XML_HOSTILE":
                     raise

@@ -26,12 +26,13 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..findings import Finding, Level
 from . import cfb
 from .extent import XmlProblem, parse_strictly, sheet_extent
-from .package import (CONTENT_TYPES_PART, WORKBOOK_PART, Package, PackageError, parse_xml,
-                      read_structure, read_workbook)
+from .package import (CONTENT_TYPES_PART, REMEMBERED_PART_BYTES, WORKBOOK_PART, Package,
+                      PackageError, parse_xml, read_structure, read_workbook)
 
 MiB = 1024 * 1024
 DEFAULT_MAX_BYTES = 50 * MiB  # a filled return is well under 1 MB
@@ -443,10 +444,10 @@ def _check_package(data: bytes) -> tuple[list[SafetyNote], Package | None]:
             raise _Refuse("OPEN_ZIP_BOMB")
 
     try:
-        types = parse_xml(pkg.get(CONTENT_TYPES_PART), CONTENT_TYPES_PART)
-        for el in types:
-            if _MACRO_TYPE.search(el.get("ContentType") or ""):
-                raise _Refuse("OPEN_MACROS")
+        types = pkg.get(CONTENT_TYPES_PART)
+        remembered = len(types) <= REMEMBERED_PART_BYTES
+        if (_remembered_macro_types if remembered else _macro_types)(types):
+            raise _Refuse("OPEN_MACROS")
         book = read_workbook(pkg.get)
     except PackageError as exc:
         raise _Refuse(exc.code, what=_zip_kind(names)) from None
@@ -480,6 +481,15 @@ def _check_package(data: bytes) -> tuple[list[SafetyNote], Package | None]:
             raise _Refuse("OPEN_TOO_MANY_CELLS", sheet=where, span=str(extent),
                           cells=extent.cells)
     return _notes(names), _structure(pkg, book)
+
+
+def _macro_types(data: bytes) -> bool:
+    """Whether ``[Content_Types].xml`` declares a macro-enabled workbook or a macro sheet."""
+    return any(_MACRO_TYPE.search(el.get("ContentType") or "")
+               for el in parse_xml(data, CONTENT_TYPES_PART))
+
+
+_remembered_macro_types = lru_cache(maxsize=64)(_macro_types)  # the same in every return
 
 
 def _structure(pkg: _Package, book: Package) -> Package | None:
