@@ -56,8 +56,9 @@ sys.path.insert(0, str(HERE))
 DEFAULT_SIZES = (100, 1000, 2000)
 NAIVE_SAMPLE = 200  # pandas+openpyxl is slow: timed on this many files, per file extrapolated
 # The small batch of the slope: enough files that the worker pool starts (MIN_FILES) and
-# that the files checked ahead of the recording process (workers x AHEAD x BATCH, 32 on two
-# cores) fill and drain in full, as they do for N files: what is left is the cost per file.
+# that the files checked ahead of the recording process (each worker runs ahead until its
+# pipe is full, a few batches) fill and drain in full, as they do for N files: what is left
+# is the cost per file.
 SMALL = 50
 VALIDATE_PASSES_UP_TO = 1000
 REPEATS = 9  # timings of (a), and pairs of (c) and (d), at N <= REPEAT_BELOW

@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import sqlite3
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -36,8 +34,7 @@ from pathlib import Path
 from .archive import discard, stage_copy, sync_file
 
 MIN_FILES = 16  # below this, starting worker processes costs more than it saves
-BATCH = 4  # files a worker checks per task: a task's round trip costs about a file's check
-AHEAD_PER_WORKER = 4  # batches handed out ahead of the one being consumed (bounds memory)
+BATCH = 4  # files a worker checks and sends back at a time
 ENV = "CM_EXCEL_WORKERS"
 
 _workers: int | None = None
@@ -78,37 +75,59 @@ def ordered_map(fn: Callable, items: Iterable, *, workers: int,
                 initializer: Callable | None = None, initargs: tuple = ()) -> Iterator:
     """``fn(item)`` for each item, computed by ``workers`` processes, yielded in order.
 
-    At most ``workers * AHEAD_PER_WORKER`` items are in flight. When the pool breaks (a
-    worker died), None is yielded for every item not yet done.
+    Worker k computes items k, k + workers, k + 2 × workers … and sends each result down
+    its own pipe, so nothing is handed out item by item; a full pipe makes a worker wait,
+    which bounds how far it runs ahead of the consumer. None is yielded for an item whose
+    ``fn`` failed in the worker, and for every item of a worker that died (the caller then
+    does those items itself). Stopping early (closing the generator) stops the workers.
     """
     items = list(items)
-    window = max(1, workers * AHEAD_PER_WORKER)
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=initializer,
-                             initargs=initargs) as pool:
-        pending: deque[Future] = deque()
-        queue = iter(items)
-        broken = False
-        try:
-            for item in queue:
-                pending.append(pool.submit(fn, item))
-                if len(pending) >= window:
-                    break
-            while pending:
-                future = pending.popleft()
+    ctx = _context()
+    channels: list[tuple] = []
+    finished = False
+    try:
+        for k in range(min(workers, len(items))):
+            receive, send = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_serve, daemon=True,
+                                  args=(fn, items[k::workers], send, initializer, initargs))
+            process.start()
+            send.close()
+            channels.append((process, receive))
+        alive = [True] * len(channels)
+        for index in range(len(items)):
+            k = index % len(channels)
+            value = None
+            if alive[k]:
                 try:
-                    value = None if broken else future.result()
-                except BrokenProcessPool:
-                    broken, value = True, None
-                if not broken:
-                    for item in queue:
-                        pending.append(pool.submit(fn, item))
-                        break
-                yield value
-            for _ in queue:  # only after a broken pool
-                yield None
-        finally:
-            for future in pending:
-                future.cancel()
+                    value = pickle.loads(channels[k][1].recv_bytes())
+                except (EOFError, OSError):  # the worker died
+                    alive[k] = False
+            yield value
+        finished = True
+    finally:
+        for process, receive in channels:
+            receive.close()
+            if not finished:
+                process.terminate()
+            process.join()
+
+
+def _serve(fn: Callable, items: list, send, initializer: Callable | None,
+           initargs: tuple) -> None:
+    """A worker: ``fn`` of each of its items, in order, down ``send``."""
+    try:
+        if initializer is not None:
+            initializer(*initargs)
+        for item in items:
+            try:
+                data = pickle.dumps(fn(item), pickle.HIGHEST_PROTOCOL)
+            except Exception:  # the caller does this item itself, and meets the failure
+                data = pickle.dumps(None)
+            send.send_bytes(data)
+    except (Exception, KeyboardInterrupt):  # the caller stopped reading, or the set-up failed
+        pass
+    finally:
+        send.close()
 
 
 # --- the check of one file, in a worker ----------------------------------------------------

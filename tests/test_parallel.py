@@ -5,6 +5,8 @@ public contract), a real ledger; the only difference between the two runs of eac
 the number of workers.
 """
 
+import multiprocessing
+import os
 import shutil
 import sqlite3
 import sys
@@ -76,6 +78,28 @@ def test_workers_for_small_batches_is_one(workers):
     assert parallel.workers_for(1000) == 1
     with pytest.raises(ValueError):
         workers(0)
+
+
+def _square_or_fail(n: int) -> int:
+    if n == 5:
+        raise ValueError("a failure in fn")
+    if n == 8:
+        os._exit(3)  # the worker dies: it computes 0, 2, 4, 6, 8, 10 ... of two workers
+    return n * n
+
+
+def test_ordered_map_in_order_with_failures_and_a_dead_worker():
+    """Results come back in input order; an item whose fn fails gives None, and a dead
+    worker's items from then on give None, while the other worker's are still computed."""
+    out = list(parallel.ordered_map(_square_or_fail, range(14), workers=2))
+    assert out == [0, 1, 4, 9, 16, None, 36, 49, None, 81, None, 121, None, 169]
+
+
+def test_ordered_map_stopped_early_stops_its_workers():
+    done = parallel.ordered_map(_square_or_fail, range(4, 4000), workers=2)
+    assert next(done) == 16
+    done.close()  # the workers are terminated and joined, not left running
+    assert not multiprocessing.active_children()
 
 
 def test_validate_with_workers_matches_one_by_one(returns, workers):
