@@ -118,31 +118,20 @@ def archive_copy(workspace: Workspace, source: str | os.PathLike, target: Path,
         discard(staged)
 
 
-def stage_copy(folder: Path, data: bytes, stem: str, *, sync: bool = True) -> Path:
+def stage_copy(folder: Path, data: bytes, stem: str) -> Path:
     """``data`` written to a temporary file in ``folder`` (created if need be), flushed and
-    fsynced (``sync=False``: the caller fsyncs it, with ``sync_file``, before using it).
-    Its name is one ``atomic.remove_leftovers`` removes if a run stops here."""
+    fsynced. Its name is one ``atomic.remove_leftovers`` removes if a run stops here."""
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".partial", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            if sync:
-                os.fsync(fh.fileno())
+            os.fsync(fh.fileno())
     except BaseException:
         discard(tmp)
         raise
     return Path(tmp)
-
-
-def sync_file(path: str | os.PathLike) -> None:
-    """Fsync a file written and closed earlier (opened for writing: Windows needs that)."""
-    fd = os.open(path, os.O_RDWR)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def discard(tmp: str | os.PathLike | None) -> None:

@@ -27,11 +27,11 @@ import pickle
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .archive import discard, stage_copy, sync_file
+from .archive import discard, stage_copy
 
 MIN_FILES = 16  # below this, starting worker processes costs more than it saves
 BATCH = 4  # files a worker checks and sends back at a time
@@ -214,24 +214,10 @@ def _start_worker(register, ledger_path: str | None, max_bytes: int,
 
 
 def _check_batch(tasks: list[tuple[Path, datetime | None]]) -> list[Prechecked]:
-    """A worker's task. The batch's staged copies are fsynced together at its end: the
-    first fsync usually makes the file system write them all, so the others wait for
-    nothing (one wait for the disk a batch instead of one a file)."""
-    return [_synced(done) for done in [_check(task, sync=False) for task in tasks]]
+    return [_check(task) for task in tasks]
 
 
-def _synced(done: Prechecked) -> Prechecked:
-    if done.staged is None:
-        return done
-    try:
-        sync_file(done.staged)
-        return done
-    except OSError:  # the recording process copies the file itself
-        discard(done.staged)
-        return replace(done, staged=None)
-
-
-def _check(task: tuple[Path, datetime | None], sync: bool = True) -> Prechecked:
+def _check(task: tuple[Path, datetime | None]) -> Prechecked:
     from .intake.safety import load_bounded
     from .pipeline import check_one  # the same check as one by one, surprises included
 
@@ -240,12 +226,12 @@ def _check(task: tuple[Path, datetime | None], sync: bool = True) -> Prechecked:
     loaded = load_bounded(path, max_bytes=_state["max_bytes"])
     result = check_one(path, _state["register"], history, max_bytes=_state["max_bytes"],
                        received_at=received_at, loaded=loaded)
-    staged = _stage(loaded[0], result, sync) if _state["stage_in"] and loaded[0] else None
+    staged = _stage(loaded[0], result) if _state["stage_in"] and loaded[0] else None
     return Prechecked(path, result.sha256, received_at,
                       _portable(result, _state["keep_cells"]), frozenset(history.asked), staged)
 
 
-def _stage(data: bytes, result, sync: bool = True) -> Path | None:
+def _stage(data: bytes, result) -> Path | None:
     """For ``ingest``: an acceptable file's bytes (``data``, the bytes checked) written and
     fsynced in its archive folder under a temporary name, so the one process that records
     only has to name it (see ``archive.archive_copy``). None when not acceptable, already
@@ -263,8 +249,7 @@ def _stage(data: bytes, result, sync: bool = True) -> Path | None:
             return None
         folder = Workspace(Path(_state["stage_in"])).archive_dir(result.period,
                                                                  result.contract_id)
-        return stage_copy(folder, data, f"{result.contract_id}_{result.kind}_{result.sha256[:12]}",
-                          sync=sync)
+        return stage_copy(folder, data, f"{result.contract_id}_{result.kind}_{result.sha256[:12]}")
     except (OSError, ValueError, sqlite3.Error):
         return None
 
