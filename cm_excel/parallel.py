@@ -331,8 +331,8 @@ class Prechecks:
                                   (COMPLAINTS, result.contract_id)})
 
     def close(self) -> None:
-        """End the pool (waiting for the files in hand). Copies staged for files nobody
-        took are temporary files the caller removes with ``atomic.remove_leftovers``."""
+        """End the pool (workers still running are stopped). Copies staged for files
+        nobody took are temporary files the caller removes with ``atomic.remove_leftovers``."""
         if self._results is not None and hasattr(self._results, "close"):
             self._results.close()
         self._results = None

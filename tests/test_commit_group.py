@@ -31,20 +31,23 @@ def _seen_by_another_reader(tmp_path):
         other.close()
 
 
+def _record(group, conn, name, ran):
+    """A file's ledger row written, and its removal queued for after the commit."""
+    _write(conn, name)
+    group.then(lambda: ran.append(f"remove {name}"))
+
+
 def test_a_failing_file_is_undone_alone_and_its_actions_dropped(conn, tmp_path):
     group = CommitGroup(conn)
     ran = []
     with group.file():
-        _write(conn, "a")
-        group.then(lambda: ran.append("remove a"))
+        _record(group, conn, "a", ran)
     with pytest.raises(ValueError):
         with group.file():
-            _write(conn, "b")
-            group.then(lambda: ran.append("remove b"))
+            _record(group, conn, "b", ran)
             raise ValueError("b is broken")
     with group.file():
-        _write(conn, "c")
-        group.then(lambda: ran.append("remove c"))
+        _record(group, conn, "c", ran)
         group.sync_later(tmp_path)
 
     assert _seen_by_another_reader(tmp_path) == []  # nothing durable before the commit
@@ -71,8 +74,7 @@ def test_an_abandoned_group_leaves_nothing(conn, tmp_path):
     group = CommitGroup(conn)
     ran = []
     with group.file():
-        _write(conn, "a")
-        group.then(lambda: ran.append("remove a"))
+        _record(group, conn, "a", ran)
     group.abandon()
     group.commit()  # nothing left to commit or run
     assert _seen_by_another_reader(tmp_path) == [] and ran == []

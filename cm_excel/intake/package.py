@@ -15,7 +15,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element, ParseError
 
@@ -178,23 +178,29 @@ def resolve(source: str, target: str) -> str:
 REMEMBERED_PART_BYTES = 16 * 1024
 
 
+def remembered(maxsize: int):
+    """Decorator: ``fn(data, *args)`` remembered for the last ``maxsize`` calls whose part
+    ``data`` has at most REMEMBERED_PART_BYTES; larger parts are read every time. ``fn``
+    must return something no caller changes (a tuple, a frozen dataclass)."""
+    def decorate(fn):
+        cached = lru_cache(maxsize=maxsize)(fn)
+
+        @wraps(fn)
+        def read(data: bytes, *args):
+            return (cached if len(data) <= REMEMBERED_PART_BYTES else fn)(data, *args)
+        return read
+    return decorate
+
+
 def relationships(get: GetPart, source: str) -> list[tuple[str, str, str]]:
     """(id, type's last segment lower-cased, target part) of a part's internal relationships."""
     name = rels_part(source)
     data = get(name)
-    if data is None:
-        return []
-    if len(data) <= REMEMBERED_PART_BYTES:
-        return list(_remembered_relationships(data, name, source))
-    return _relationships(data, name, source)
+    return [] if data is None else list(_relationships(data, name, source))
 
 
-@lru_cache(maxsize=512)
-def _remembered_relationships(data: bytes, name: str, source: str) -> tuple:
-    return tuple(_relationships(data, name, source))
-
-
-def _relationships(data: bytes, name: str, source: str) -> list[tuple[str, str, str]]:
+@remembered(512)
+def _relationships(data: bytes, name: str, source: str) -> tuple[tuple[str, str, str], ...]:
     out = []
     for el in parse_xml(data, name):
         if local(el.tag) != "Relationship" or (el.get("TargetMode") or "").lower() == "external":
@@ -202,7 +208,7 @@ def _relationships(data: bytes, name: str, source: str) -> list[tuple[str, str, 
         rid, rtype, target = el.get("Id"), el.get("Type") or "", el.get("Target")
         if rid and target:
             out.append((rid, rtype.rstrip("/").rsplit("/", 1)[-1].lower(), resolve(source, target)))
-    return out
+    return tuple(out)
 
 
 def read_workbook(get: GetPart) -> Package:
@@ -210,8 +216,7 @@ def read_workbook(get: GetPart) -> Package:
     data = get(WORKBOOK_PART)
     if data is None:
         raise PackageError("OPEN_NOT_SPREADSHEET", WORKBOOK_PART, "no workbook part")
-    remembered = len(data) <= REMEMBERED_PART_BYTES
-    date1904, sheets, names = (_remembered_workbook if remembered else _workbook)(data)
+    date1904, sheets, names = _workbook(data)
     rels = {rid: (rtype, target) for rid, rtype, target in relationships(get, WORKBOOK_PART)}
     pkg = Package(sheets=[], date1904=date1904, defined_names=dict(names))
     for name, rid, state in sheets:
@@ -221,6 +226,7 @@ def read_workbook(get: GetPart) -> Package:
     return pkg
 
 
+@remembered(64)
 def _workbook(data: bytes) -> tuple[bool, tuple, tuple]:
     """(1904 flag, (name, relationship id, state) of each sheet, (name, formula) of each
     global defined name) from the workbook part."""
@@ -244,9 +250,6 @@ def _workbook(data: bytes) -> tuple[bool, tuple, tuple]:
     return date1904, tuple(sheets), tuple(names.items())
 
 
-_remembered_workbook = lru_cache(maxsize=64)(_workbook)
-
-
 def read_structure(get: GetPart, workbook: Package | None = None) -> Package:
     """The whole structure: ``read_workbook`` plus every table mapped to its sheet.
 
@@ -267,8 +270,7 @@ def read_structure(get: GetPart, workbook: Package | None = None) -> Package:
                 pkg.notes.append(f"Sheet '{sheet.name}' refers to a missing table part {target}.")
                 continue
             try:
-                remembered = len(data) <= REMEMBERED_PART_BYTES
-                table = (_remembered_table if remembered else _table)(data, sheet.name, target)
+                table = _table(data, sheet.name, target)
             except PackageError as exc:
                 if exc.code == "OPEN_XML_HOSTILE":
                     raise
@@ -281,11 +283,9 @@ def read_structure(get: GetPart, workbook: Package | None = None) -> Package:
     return pkg
 
 
+@remembered(512)
 def _table(data: bytes, sheet: str, part: str) -> TableDef | None:
     return _table_def(parse_xml(data, part), sheet, part)
-
-
-_remembered_table = lru_cache(maxsize=512)(_table)
 
 
 def _table_def(root: Element, sheet: str, part: str) -> TableDef | None:

@@ -251,13 +251,11 @@ def _norm(value) -> str:
     return _normalise(value)
 
 
-@lru_cache(maxsize=4096)
-def _norm_label(text: str) -> str:
-    return _normalise(text)
-
-
 def _normalise(value) -> str:
     return " ".join(str(value).split()).casefold().rstrip(":").rstrip()
+
+
+_norm_label = lru_cache(maxsize=4096)(_normalise)
 
 
 # --- metadata and the Contract sheet ---------------------------------------------------------

@@ -26,13 +26,12 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from ..findings import Finding, Level
 from . import cfb
 from .extent import XmlProblem, parse_strictly, sheet_extent
-from .package import (CONTENT_TYPES_PART, REMEMBERED_PART_BYTES, WORKBOOK_PART, Package,
-                      PackageError, parse_xml, read_structure, read_workbook)
+from .package import (CONTENT_TYPES_PART, WORKBOOK_PART, Package, PackageError, parse_xml,
+                      read_structure, read_workbook, remembered)
 
 MiB = 1024 * 1024
 DEFAULT_MAX_BYTES = 50 * MiB  # a filled return is well under 1 MB
@@ -444,9 +443,7 @@ def _check_package(data: bytes) -> tuple[list[SafetyNote], Package | None]:
             raise _Refuse("OPEN_ZIP_BOMB")
 
     try:
-        types = pkg.get(CONTENT_TYPES_PART)
-        remembered = len(types) <= REMEMBERED_PART_BYTES
-        if (_remembered_macro_types if remembered else _macro_types)(types):
+        if _macro_types(pkg.get(CONTENT_TYPES_PART)):
             raise _Refuse("OPEN_MACROS")
         book = read_workbook(pkg.get)
     except PackageError as exc:
@@ -483,13 +480,11 @@ def _check_package(data: bytes) -> tuple[list[SafetyNote], Package | None]:
     return _notes(names), _structure(pkg, book)
 
 
+@remembered(64)  # the same in every return
 def _macro_types(data: bytes) -> bool:
     """Whether ``[Content_Types].xml`` declares a macro-enabled workbook or a macro sheet."""
     return any(_MACRO_TYPE.search(el.get("ContentType") or "")
                for el in parse_xml(data, CONTENT_TYPES_PART))
-
-
-_remembered_macro_types = lru_cache(maxsize=64)(_macro_types)  # the same in every return
 
 
 def _structure(pkg: _Package, book: Package) -> Package | None:
